@@ -1,0 +1,2 @@
+export * from './math/index';
+export * from './backend/index';
