@@ -1,1 +1,11 @@
-export {};
+export {
+  BACKEND_NAMES,
+  type BackendInfo,
+  type BackendName,
+} from './loaders';
+export { initBackend, parseBackendName, type BackendOptions } from './select';
+export { registerTrainingGradients } from './gradients';
+export {
+  registerWasmTrainingKernels,
+  type WasmTrainingKernel,
+} from './wasm-kernels';

@@ -1,0 +1,101 @@
+// One loader per backend: each makes its backend the active one and says
+// what it runs on, or throws with the reason it could not.
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from './wasm-kernels';
+
+/** The compute backends, best first. */
+export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** What initBackend chose and how it runs. */
+export interface BackendInfo {
+  name: BackendName;
+  /** Threads the backend computes on. */
+  threads: number;
+  /** Whether it uses SIMD instructions. */
+  simd: boolean;
+  /** Why it runs on fewer threads or lanes than the machine has. */
+  reason?: string;
+}
+
+/** The optional native packages; both register the backend 'tensorflow'. */
+const NATIVE_PACKAGES = {
+  'node-gpu': '@tensorflow/tfjs-node-gpu',
+  node: '@tensorflow/tfjs-node',
+} as const;
+type NativeName = keyof typeof NATIVE_PACKAGES;
+
+const WASM_ONE_THREAD_NODE =
+  "tfjs-backend-wasm turns threads off in Node: its threaded build " +
+  "starts workers from a blob: URL, which Node cannot load";
+const WASM_ONE_THREAD =
+  'the threaded WebAssembly build needs SharedArrayBuffer (a ' +
+  'cross-origin isolated page)';
+
+/** The native package loaded in this process, if any. */
+let nativeLoaded: NativeName | undefined;
+
+export const loaders: Record<BackendName, () => Promise<BackendInfo>> = {
+  'node-gpu': () => loadNative('node-gpu'),
+  node: () => loadNative('node'),
+  wasm: loadWasm,
+  cpu: loadCpu,
+};
+
+async function loadNative(name: NativeName): Promise<BackendInfo> {
+  if (nativeLoaded && nativeLoaded !== name) {
+    throw new Error(
+      `${NATIVE_PACKAGES[nativeLoaded]} is already loaded in this ` +
+        `process, and only one of the two native packages can be`,
+    );
+  }
+  await importOptional(NATIVE_PACKAGES[name]);
+  nativeLoaded = name;
+  await activate('tensorflow');
+  // TensorFlow sizes its own thread pools to the cores; its builds use AVX.
+  return { name, threads: availableParallelism(), simd: true };
+}
+
+/** Imports a package that is not a dependency (so not type-checked). */
+async function importOptional(pkg: string): Promise<void> {
+  try {
+    await import(pkg);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    const missing = e.code === 'ERR_MODULE_NOT_FOUND';
+    throw new Error(
+      missing
+        ? `${pkg} is not installed (an optional peer: npm install ${pkg})`
+        : `${pkg} failed to load: ${e.message}`,
+    );
+  }
+}
+
+async function loadWasm(): Promise<BackendInfo> {
+  registerWasmTrainingKernels();
+  await activate('wasm');
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+  const flag = 'WASM_HAS_MULTITHREAD_SUPPORT';
+  if (await tf.env().getAsync(flag)) {
+    return { name: 'wasm', threads: getThreadsCount(), simd };
+  }
+  const node = tf.env().getBool('IS_NODE');
+  const reason = node ? WASM_ONE_THREAD_NODE : WASM_ONE_THREAD;
+  return { name: 'wasm', threads: 1, simd, reason };
+}
+
+async function loadCpu(): Promise<BackendInfo> {
+  await activate('cpu');
+  const reason = 'the pure-JS backend computes on one thread, without SIMD';
+  return { name: 'cpu', threads: 1, simd: false, reason };
+}
+
+async function activate(backendName: string): Promise<void> {
+  if (!(await tf.setBackend(backendName))) {
+    throw new Error(`tf.setBackend('${backendName}') could not start it`);
+  }
+  await tf.ready();
+}

@@ -1,0 +1,138 @@
+// Consistent annealed sampling (CAS).
+import * as tf from '@tensorflow/tfjs-core';
+
+import { denoise } from './denoise';
+import { checkSamplerInputs } from './sampler';
+import type { SampleResult, SamplerOptions } from './sampler';
+import { refineSigmas } from './schedule';
+import type { LevelScoreNetwork } from './score';
+import {
+  checkInteger,
+  checkOpenInterval,
+  checkPositive,
+  checkSigmas,
+  fail,
+} from './validate';
+
+/** Options of `consistentAnnealed`. */
+export type CasOptions = SamplerOptions;
+
+interface CasStep {
+  readonly sigma: number;
+  readonly eta: number;
+  /** β σ_(i+1), 0 after the last level. */
+  readonly noiseScale: number;
+  readonly seed: number;
+  readonly last: boolean;
+}
+
+/** One step: x + η σ² s(x, σ) + β σ' z; returns [x', H(x, σ)?]. */
+function casStep(
+  scoreNet: LevelScoreNetwork,
+  x: tf.Tensor4D,
+  p: CasStep,
+): tf.Tensor4D[] {
+  return tf.tidy(() => {
+    const f = scoreNet(x, p.sigma);
+    // x + η σ² s(x, σ) = x + η σ f(x)
+    let next: tf.Tensor4D = tf.add(x, tf.mul(f, p.eta * p.sigma));
+    if (!p.last) {
+      const z = tf.randomNormal(x.shape, 0, 1, 'float32', p.seed);
+      next = tf.add(next, tf.mul(z, p.noiseScale));
+    }
+    return p.last ? [next, denoise(x, p.sigma, f)] : [next];
+  });
+}
+
+/** The smallest ratio γ_i = σ_(i+1)/σ_i of a schedule. */
+function smallestRatio(sigmas: readonly number[]): number {
+  let gamma = Infinity;
+  for (let i = 0; i + 1 < sigmas.length; i++) {
+    gamma = Math.min(gamma, sigmas[i + 1] / sigmas[i]);
+  }
+  return gamma;
+}
+
+/** β_i = √(1 − ((1 − η)/γ_i)²) for every level but the last. */
+function betas(sigmas: readonly number[], eta: number): number[] {
+  return sigmas.slice(1).map((sigmaNext, i) => {
+    const gamma = sigmaNext / sigmas[i];
+    return Math.sqrt(1 - ((1 - eta) / gamma) ** 2);
+  });
+}
+
+/** Fails unless 1 − γ < η < 1 + γ, naming the interval for ε. */
+function checkStepSize(sigmas: readonly number[], options: CasOptions) {
+  const { stepSize, stepsPerLevel = 1 } = options;
+  const sigmaMin = sigmas[sigmas.length - 1];
+  const gamma = smallestRatio(sigmas);
+  const lo = (1 - gamma) * sigmaMin ** 2;
+  const hi = (1 + gamma) * sigmaMin ** 2;
+  if (!(stepSize > lo && stepSize < hi)) {
+    fail(
+      'consistentAnnealed',
+      `stepSize must lie in (${lo.toExponential(6)}, ` +
+        `${hi.toExponential(6)}) for gamma=${gamma.toPrecision(8)}, ` +
+        `sigmaMin=${sigmaMin}, stepsPerLevel=${stepsPerLevel}, ` +
+        `got ${stepSize}`,
+    );
+  }
+}
+
+/**
+ * CAS of arXiv:2009.05475 (PAPER.md §4): η = ε/σ_L², for i = 1..L':
+ * x ← x + η σ_i² s(x, σ_i), then + β σ_(i+1) z unless i = L', with
+ * β = √(1 − ((1 − η)/γ)²). nσ > 1 refines the grid to (L − 1)·nσ + 1
+ * levels, one step each. x: [N, H, W, C] start, not disposed.
+ */
+export function consistentAnnealed(
+  scoreNet: LevelScoreNetwork,
+  x: tf.Tensor4D,
+  sigmas: readonly number[],
+  options: CasOptions,
+): SampleResult {
+  const fn = 'consistentAnnealed';
+  checkSamplerInputs(fn, x, sigmas, options);
+  checkSigmas(fn, sigmas, 2);
+  const { stepSize, rng, stepsPerLevel = 1, onStep } = options;
+  const grid = refineSigmas(sigmas, stepsPerLevel);
+  checkStepSize(grid, options);
+  const eta = stepSize / grid[grid.length - 1] ** 2;
+  const beta = betas(grid, eta);
+  let state = x;
+  let denoised = x;
+  for (let step = 0; step < grid.length; step++) {
+    const [sigma, last] = [grid[step], step === grid.length - 1];
+    onStep?.({ step, levelIndex: step, sigma, x: state });
+    const noiseScale = last ? 0 : beta[step] * grid[step + 1];
+    const seed = last ? 0 : rng.nextSeed();
+    const out = casStep(scoreNet, state, {
+      sigma,
+      eta,
+      noiseScale,
+      seed,
+      last,
+    });
+    if (state !== x) state.dispose();
+    [state, denoised] = [out[0], out[1] ?? denoised];
+  }
+  return { raw: state, denoised };
+}
+
+/**
+ * CAS step size for nσ > 1 from the nσ = 1 one (PAPER.md §9):
+ * η' = 1 − (1 − η_1)^(1/nσ), η_1 = ε/σ_L², returned as ε' = η' σ_L².
+ */
+export function casStepSizeForSteps(
+  stepSize: number,
+  stepsPerLevel: number,
+  sigmaMin: number,
+): number {
+  const fn = 'casStepSizeForSteps';
+  checkPositive(fn, 'sigmaMin', sigmaMin);
+  checkPositive(fn, 'stepSize', stepSize);
+  checkInteger(fn, 'stepsPerLevel', stepsPerLevel, 1);
+  const eta = stepSize / sigmaMin ** 2;
+  checkOpenInterval(fn, 'stepSize / sigmaMin^2', eta, [0, 1]);
+  return (1 - (1 - eta) ** (1 / stepsPerLevel)) * sigmaMin ** 2;
+}

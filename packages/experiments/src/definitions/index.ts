@@ -1,0 +1,7 @@
+import { table2 } from './table2';
+import type { ExperimentDefinition } from './types';
+
+export * from './types';
+
+/** Every runnable target, by name. */
+export const DEFINITIONS: Record<'table2', ExperimentDefinition> = { table2 };

@@ -1,0 +1,64 @@
+/**
+ * Progress for long phases: a redrawn bar with rate and ETA on a terminal,
+ * plain lines (at most one per `plainEverySeconds`) otherwise.
+ */
+export interface Progress {
+  tick(done: number, info?: string): void;
+  finish(info?: string): void;
+}
+
+export interface ProgressOptions {
+  stream?: NodeJS.WriteStream;
+  /** Seconds between plain lines when not a TTY (default 10). */
+  plainEverySeconds?: number;
+  now?: () => number;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  const mm = String(m).padStart(h ? 2 : 1, '0');
+  return h
+    ? `${h}:${mm}:${String(r).padStart(2, '0')}`
+    : `${mm}:${String(r).padStart(2, '0')}`;
+}
+
+export function createProgress(
+  label: string,
+  total: number,
+  options: ProgressOptions = {},
+): Progress {
+  const stream = options.stream ?? process.stderr;
+  const now = options.now ?? (() => performance.now() / 1000);
+  const tty = Boolean(stream.isTTY);
+  const start = now();
+  let lastPlain = -Infinity;
+  const line = (done: number, info = '') => {
+    const elapsed = now() - start;
+    const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
+    const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
+    const bar = tty ? ` ${renderBar(done / Math.max(total, 1))}` : '';
+    return `${label}${bar} ${done}/${total} ${pct}% ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}${info ? `  ${info}` : ''}`;
+  };
+  return {
+    tick(done, info) {
+      if (tty) stream.write(`\r\x1b[K${line(done, info)}`);
+      else if (now() - lastPlain >= (options.plainEverySeconds ?? 10)) {
+        lastPlain = now();
+        stream.write(`${line(done, info)}\n`);
+      }
+    },
+    finish(info) {
+      const text = `${label} done: ${total}/${total} in ${formatDuration(now() - start)}${info ? `  ${info}` : ''}`;
+      stream.write(tty ? `\r\x1b[K${text}\n` : `${text}\n`);
+    },
+  };
+}
+
+function renderBar(fraction: number, width = 24): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}

@@ -1,0 +1,59 @@
+// InstanceNorm++ (unconditional), Song & Ermon 2020 (NCSNv2,
+// arXiv:2006.09011, appendix B; `InstanceNorm2dPlus` of ncsnv2's
+// normalization.py).
+import * as tf from '@tensorflow/tfjs-core';
+import { getParam, type ParamSpec, type Params } from '../params';
+import { constant, normal } from './init';
+
+/** Variance floor of both standardisations (PyTorch's default eps). */
+export const INSTANCE_NORM_EPS = 1e-5;
+
+/** Specs of `${prefix}.{alpha,gamma,beta}`: α, γ ~ N(1, 0.02²), β = 0. */
+export function instanceNormPlusSpecs(
+  prefix: string,
+  channels: number,
+): ParamSpec[] {
+  if (!Number.isInteger(channels) || channels < 2) {
+    throw new Error(
+      `instanceNormPlus(${prefix}): needs >= 2 channels (the variance ` +
+        `of the channel means is unbiased), got ${channels}`,
+    );
+  }
+  const shape = [channels];
+  return [
+    { name: `${prefix}.alpha`, shape, init: normal(1, 0.02), trainable: true },
+    { name: `${prefix}.gamma`, shape, init: normal(1, 0.02), trainable: true },
+    { name: `${prefix}.beta`, shape, init: constant(0), trainable: true },
+  ];
+}
+
+/**
+ * InstanceNorm++ of x [N, H, W, C] (NCSNv2, arXiv:2006.09011, eq. in
+ * appendix B): with μ_c, s_c the spatial mean and (biased) std of channel c,
+ * m and v the mean and unbiased variance of the μ_c over channels,
+ * z_c = (x − μ_c)/√(s_c² + ε) + α_c (μ_c − m)/√(v + ε), out = γ_c z_c + β_c.
+ */
+export function instanceNormPlus(
+  params: Params,
+  prefix: string,
+  x: tf.Tensor4D,
+  owner: string,
+): tf.Tensor4D {
+  const alpha = getParam(params, `${prefix}.alpha`, owner);
+  const gamma = getParam(params, `${prefix}.gamma`, owner);
+  const beta = getParam(params, `${prefix}.beta`, owner);
+  const channels = x.shape[3];
+  const { mean, variance } = tf.moments(x, [1, 2], true); // [N, 1, 1, C]
+  const h = tf.div(
+    tf.sub(x, mean),
+    tf.sqrt(tf.add(variance, INSTANCE_NORM_EPS)),
+  );
+  const across = tf.moments(mean, 3, true); // over channels, biased
+  const v = tf.mul(across.variance, channels / (channels - 1)); // unbiased
+  const z = tf.div(
+    tf.sub(mean, across.mean),
+    tf.sqrt(tf.add(v, INSTANCE_NORM_EPS)),
+  );
+  const normed = tf.add(h, tf.mul(z, alpha)); // h + α_c·z_c
+  return tf.add(tf.mul(normed, gamma), beta) as tf.Tensor4D;
+}

@@ -1,0 +1,144 @@
+// RefineNet blocks (Lin et al. 2017, arXiv:1611.06612) as NCSNv2 uses them
+// (ncsnv2's layers.py: RCUBlock, MSFBlock, CRPBlock, RefineBlock), with ELU.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ParamSpec, Params } from '../params';
+import { applyConv, convSpecs, type ConvLayer } from './conv';
+
+/** One RefineBlock as data. */
+export interface RefineBlockLayer {
+  readonly prefix: string;
+  /** Channels of each input, deepest last. */
+  readonly inPlanes: readonly number[];
+  readonly features: number;
+  /** The first block: one input, no fusion. */
+  readonly start: boolean;
+  /** The last block: three output RCUs instead of one. */
+  readonly end: boolean;
+}
+
+function conv3x3(prefix: string, inC: number, outC: number, bias: boolean) {
+  const layer: ConvLayer = {
+    prefix,
+    inChannels: inC,
+    outChannels: outC,
+    kernelSize: 3,
+    dilation: 1,
+    bias,
+  };
+  return layer;
+}
+
+/** Convs of a residual conv unit: `${prefix}.{b}_{s}_conv`, no bias. */
+function rcuConvs(
+  prefix: string,
+  features: number,
+  blocks: number,
+): ConvLayer[][] {
+  return Array.from({ length: blocks }, (_, b) =>
+    [1, 2].map((s) =>
+      conv3x3(`${prefix}.${b + 1}_${s}_conv`, features, features, false),
+    ),
+  );
+}
+
+/** The conv layers of a RefineBlock, by role. */
+function refineLayers(block: RefineBlockLayer) {
+  const { prefix, inPlanes, features } = block;
+  const adapt = inPlanes.map((c, i) =>
+    rcuConvs(`${prefix}.adapt_convs.${i}`, c, 2),
+  );
+  const msf = block.start
+    ? []
+    : inPlanes.map((c, i) =>
+        conv3x3(`${prefix}.msf.convs.${i}`, c, features, true),
+      );
+  const crp = [0, 1].map((i) =>
+    conv3x3(`${prefix}.crp.convs.${i}`, features, features, false),
+  );
+  const output = rcuConvs(
+    `${prefix}.output_convs`,
+    features,
+    block.end ? 3 : 1,
+  );
+  return { adapt, msf, crp, output };
+}
+
+/** Parameter specs of a RefineBlock (PyTorch default init). */
+export function refineBlockSpecs(block: RefineBlockLayer): ParamSpec[] {
+  const { adapt, msf, crp, output } = refineLayers(block);
+  const layers = [...adapt.flat(2), ...msf, ...crp, ...output.flat()];
+  return layers.flatMap((layer) => convSpecs(layer, 'torch'));
+}
+
+/** Residual conv unit: per block, x + conv(elu(conv(elu(x)))). */
+function rcu(
+  params: Params,
+  blocks: ConvLayer[][],
+  x: tf.Tensor4D,
+  owner: string,
+): tf.Tensor4D {
+  let h = x;
+  for (const convs of blocks) {
+    let path = h;
+    for (const layer of convs) {
+      path = applyConv(params, layer, tf.elu(path), owner);
+    }
+    h = tf.add(h, path);
+  }
+  return h;
+}
+
+/**
+ * Multi-resolution fusion: Σ_i up(conv_i(x_i)), bilinear with
+ * align_corners = true as F.interpolate in MSFBlock.
+ */
+function msf(
+  params: Params,
+  convs: ConvLayer[],
+  xs: tf.Tensor4D[],
+  size: [number, number],
+  owner: string,
+): tf.Tensor4D {
+  const parts = convs.map((layer, i) => {
+    const h = applyConv(params, layer, xs[i], owner);
+    const same = h.shape[1] === size[0] && h.shape[2] === size[1];
+    return same ? h : tf.image.resizeBilinear(h, size, true);
+  });
+  return tf.addN(parts);
+}
+
+/** Chained residual pooling: x = elu(x); path ← conv(maxpool5(path)); x += path. */
+function crp(
+  params: Params,
+  convs: ConvLayer[],
+  x: tf.Tensor4D,
+  owner: string,
+): tf.Tensor4D {
+  let h = tf.elu(x);
+  let path = h;
+  for (const layer of convs) {
+    path = applyConv(params, layer, tf.maxPool(path, 5, 1, 'same'), owner);
+    h = tf.add(h, path);
+  }
+  return h;
+}
+
+/**
+ * A RefineBlock on inputs xs [N, H_i, W_i, inPlanes_i] → [N, size, features]:
+ * adapt each input with two RCUs, fuse, chained residual pooling, output RCUs.
+ */
+export function refineBlock(
+  params: Params,
+  block: RefineBlockLayer,
+  xs: tf.Tensor4D[],
+  size: [number, number],
+  owner: string,
+): tf.Tensor4D {
+  const layers = refineLayers(block);
+  const adapted = xs.map((x, i) => rcu(params, layers.adapt[i], x, owner));
+  const fused = block.start
+    ? adapted[0]
+    : msf(params, layers.msf, adapted, size, owner);
+  const pooled = crp(params, layers.crp, fused, owner);
+  return rcu(params, layers.output, pooled, owner);
+}
