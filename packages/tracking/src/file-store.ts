@@ -118,6 +118,24 @@ async function readMeta(dir: string) {
   }
 }
 
+function keyValues(record: Record<string, string>): KeyValue[] {
+  return Object.entries(record).map(([key, value]) => ({ key, value }));
+}
+
+/** Writes one file per key, in parallel (fsyncs overlap); last wins. */
+async function writeKeyFiles(
+  folder: string,
+  entries: KeyValue[],
+  tempDir: string,
+): Promise<void> {
+  const byKey = new Map(entries.map((e) => [e.key, e.value]));
+  await Promise.all(
+    [...byKey].map(([key, value]) =>
+      writeFileAtomic(keyPath(folder, key), value, tempDir),
+    ),
+  );
+}
+
 /** Every key file under `folder` (params, tags) with its raw value. */
 async function readKeyFiles(folder: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -245,9 +263,7 @@ export class FileStore implements TrackingStore {
   ): Promise<Experiment> {
     const dir = join(this.root, experimentId);
     await mkdir(dir, { recursive: true });
-    for (const [key, value] of Object.entries(tags)) {
-      await writeFileAtomic(keyPath(join(dir, TAGS), key), value, dir);
-    }
+    await writeKeyFiles(join(dir, TAGS), keyValues(tags), dir);
     const now = Date.now();
     const exp: Experiment = {
       experimentId,
@@ -360,9 +376,7 @@ export class FileStore implements TrackingStore {
     if (info.artifactUri.startsWith('file:')) {
       await mkdir(localArtifactRoot(info), { recursive: true });
     }
-    for (const [key, value] of Object.entries(tags)) {
-      await writeFileAtomic(keyPath(join(dir, TAGS), key), value, dir);
-    }
+    await writeKeyFiles(join(dir, TAGS), keyValues(tags), dir);
     await this.writeRunMeta(dir, info, null);
     this.runDirs.set(info.runId, dir);
   }
@@ -473,9 +487,7 @@ export class FileStore implements TrackingStore {
     await this.checkKeyPaths(dir, METRICS, 'metric', metrics);
     await this.checkKeyPaths(dir, PARAMS, 'param', params);
     await this.checkKeyPaths(dir, TAGS, 'tag', tags);
-    for (const p of params) {
-      await writeFileAtomic(keyPath(join(dir, PARAMS), p.key), p.value, dir);
-    }
+    await writeKeyFiles(join(dir, PARAMS), params, dir);
     await this.writeTags(dir, info, tags);
     await this.appendMetrics(dir, metrics);
   }
@@ -533,9 +545,7 @@ export class FileStore implements TrackingStore {
 
   /** Tags overwrite; `mlflow.runName` also renames the run. */
   private async writeTags(dir: string, info: RunInfo, tags: KeyValue[]) {
-    for (const t of tags) {
-      await writeFileAtomic(keyPath(join(dir, TAGS), t.key), t.value, dir);
-    }
+    await writeKeyFiles(join(dir, TAGS), tags, dir);
     const rename = tags.filter((t) => t.key === TAG_RUN_NAME).pop();
     if (rename && rename.value !== info.runName) {
       await this.writeRunMeta(dir, { ...info, runName: rename.value }, null);
@@ -548,10 +558,15 @@ export class FileStore implements TrackingStore {
     for (const m of metrics) {
       byKey.set(m.key, (byKey.get(m.key) ?? '') + formatMetricLine(m));
     }
-    for (const [key, text] of byKey) {
-      const path = keyPath(join(dir, METRICS), key);
-      await appendLines(path, text, isCompleteMetricLine);
-    }
+    await Promise.all(
+      [...byKey].map(([key, text]) =>
+        appendLines(
+          keyPath(join(dir, METRICS), key),
+          text,
+          isCompleteMetricLine,
+        ),
+      ),
+    );
   }
 
   setTag(runId: string, key: string, value: string): Promise<void> {

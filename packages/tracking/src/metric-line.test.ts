@@ -75,7 +75,9 @@ test('2-, 3- and 5-field lines are read; others are not', () => {
 });
 
 test('a torn last line is skipped, a malformed inner line throws', () => {
-  const values = parseMetricFile('a', '1 1 0\n2 2 1\n17963').map((m) => m.value);
+  const values = parseMetricFile('a', '1 1 0\n2 2 1\n17963').map(
+    (m) => m.value,
+  );
   assert.deepEqual(values, [1, 2]);
   assert.equal(parseMetricFile('a', '1 1 0\n2 2 1').length, 2);
   assert.throws(

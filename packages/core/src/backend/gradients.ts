@@ -4,6 +4,7 @@
 // gradient of a dilated conv2d, and zero gradients for comparisons.
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo } from './conv-backprop';
+import { importOptional } from './optional';
 
 type T4 = tf.Tensor4D;
 type GradientMap = ReturnType<tf.GradFunc>;
@@ -42,12 +43,11 @@ export async function registerTrainingGradients(): Promise<void> {
 async function loadCoreGradients(): Promise<void> {
   if (tf.getGradient(tf.Sum) != null) return;
   try {
-    await import(GRADIENT_PACKAGE);
+    await importOptional(GRADIENT_PACKAGE);
   } catch (err) {
     throw new Error(
       `backend: tfjs-core registers no gradient functions in Node; they ` +
-        `come with ${GRADIENT_PACKAGE} (4.22), which did not load: ` +
-        `${(err as Error).message}`,
+        `come with ${(err as Error).message}`,
     );
   }
   if (tf.getGradient(tf.Sum) == null) {
@@ -110,10 +110,7 @@ function registerComparisonGradients(): void {
   }
 }
 
-function zeroGrads(
-  inputs: readonly string[],
-  saved: tf.Tensor[],
-): GradientMap {
+function zeroGrads(inputs: readonly string[], saved: tf.Tensor[]): GradientMap {
   const grads: GradientMap = {};
   inputs.forEach((name, i) => {
     grads[name] = () => tf.zeros(saved[i].shape, 'float32');

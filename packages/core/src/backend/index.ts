@@ -1,8 +1,4 @@
-export {
-  BACKEND_NAMES,
-  type BackendInfo,
-  type BackendName,
-} from './loaders';
+export { BACKEND_NAMES, type BackendInfo, type BackendName } from './loaders';
 export { initBackend, parseBackendName, type BackendOptions } from './select';
 export { registerTrainingGradients } from './gradients';
 export {

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { importOptional } from './optional';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 
 /** The compute backends, best first. */
@@ -29,8 +30,8 @@ const NATIVE_PACKAGES = {
 type NativeName = keyof typeof NATIVE_PACKAGES;
 
 const WASM_ONE_THREAD_NODE =
-  "tfjs-backend-wasm turns threads off in Node: its threaded build " +
-  "starts workers from a blob: URL, which Node cannot load";
+  'tfjs-backend-wasm turns threads off in Node: its threaded build ' +
+  'starts workers from a blob: URL, which Node cannot load';
 const WASM_ONE_THREAD =
   'the threaded WebAssembly build needs SharedArrayBuffer (a ' +
   'cross-origin isolated page)';
@@ -57,21 +58,6 @@ async function loadNative(name: NativeName): Promise<BackendInfo> {
   await activate('tensorflow');
   // TensorFlow sizes its own thread pools to the cores; its builds use AVX.
   return { name, threads: availableParallelism(), simd: true };
-}
-
-/** Imports a package that is not a dependency (so not type-checked). */
-async function importOptional(pkg: string): Promise<void> {
-  try {
-    await import(pkg);
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    const missing = e.code === 'ERR_MODULE_NOT_FOUND';
-    throw new Error(
-      missing
-        ? `${pkg} is not installed (an optional peer: npm install ${pkg})`
-        : `${pkg} failed to load: ${e.message}`,
-    );
-  }
 }
 
 async function loadWasm(): Promise<BackendInfo> {

@@ -87,10 +87,7 @@ function maxPool1dInputGrad(
 }
 
 /** acc + t, disposing both addends (t alone when there is no acc yet). */
-function accumulate(
-  acc: tf.Tensor4D | undefined,
-  t: tf.Tensor4D,
-): tf.Tensor4D {
+function accumulate(acc: tf.Tensor4D | undefined, t: tf.Tensor4D): tf.Tensor4D {
   if (!acc) return t;
   const sum = tf.add(acc, t) as tf.Tensor4D;
   acc.dispose();
@@ -107,7 +104,11 @@ function creditOffset(
   w: WindowAxis,
   a: number,
 ): { placed: tf.Tensor4D; rest: tf.Tensor4D } {
-  const hit = tf.where(tf.equal(windowElement(x, y.shape, w, a), y), rest, zero);
+  const hit = tf.where(
+    tf.equal(windowElement(x, y.shape, w, a), y),
+    rest,
+    zero,
+  );
   const strides = w.axis === 1 ? [w.stride, 1] : [1, w.stride];
   const spread = insertZeros(hit, strides[0], strides[1]);
   const after = x.shape[w.axis] - a - spread.shape[w.axis];

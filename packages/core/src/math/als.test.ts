@@ -134,7 +134,13 @@ describe('annealedLangevin', () => {
   });
 
   test('same seed gives identical samples', () => {
-    const x0 = tf.randomUniform([3, 2, 2, 1], 0, 1, 'float32', 4);
+    const x0 = tf.randomUniform(
+      [3, 2, 2, 1],
+      0,
+      1,
+      'float32',
+      4,
+    ) as tf.Tensor4D;
     const run = (seed: number) =>
       annealedLangevin(pointMass, x0, [1, 0.3, 0.1], {
         stepSize: 0.005,
@@ -149,7 +155,13 @@ describe('annealedLangevin', () => {
   });
 
   test('no tensor leaks over 10 runs, none per step', () => {
-    const x0 = tf.randomUniform([2, 2, 2, 1], 0, 1, 'float32', 4);
+    const x0 = tf.randomUniform(
+      [2, 2, 2, 1],
+      0,
+      1,
+      'float32',
+      4,
+    ) as tf.Tensor4D;
     const rng = createRng(7);
     const counts = new Set<number>();
     const onStep = () => counts.add(tf.memory().numTensors);
@@ -178,10 +190,11 @@ describe('annealedLangevin', () => {
         rng,
         ...over,
       });
-    assert.throws(
-      () => run([0.1, 0.1], {}),
-      /annealedLangevin: sigmas must be strictly decreasing, got sigmas\[0\]=0.1, sigmas\[1\]=0.1/,
-    );
+    assert.throws(() => run([0.1, 0.1], {}), {
+      message:
+        'annealedLangevin: sigmas must be strictly decreasing, ' +
+        'got sigmas[0]=0.1, sigmas[1]=0.1',
+    });
     assert.throws(
       () => run([1, NaN], {}),
       /annealedLangevin: sigmas\[1\] must be a finite number > 0, got NaN/,

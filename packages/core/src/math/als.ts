@@ -2,14 +2,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { denoise } from './denoise';
-import { checkSamplerInputs } from './sampler';
-import type { SampleResult, SamplerOptions } from './sampler';
+import { checkSamplerInputs, runChain } from './sampler';
+import type { PlannedStep, SampleResult, SamplerOptions } from './sampler';
 import type { LevelScoreNetwork } from './score';
 import { checkInteger, checkPositive } from './validate';
 
 /** Options of `annealedLangevin`. */
 export interface AlsOptions extends SamplerOptions {
-  /** Add the noise before the network call (UNet, LSUN configs), default false. */
+  /** Noise before the network call (UNet, LSUN configs), default false. */
   readonly noiseFirst?: boolean;
   /**
    * Noise-after mode only: add the noise of the very last step, default
@@ -19,37 +19,53 @@ export interface AlsOptions extends SamplerOptions {
   readonly finalNoise?: boolean;
 }
 
-interface AlsStep {
-  readonly sigma: number;
+interface AlsStep extends PlannedStep {
   readonly alpha: number;
+}
+
+interface AlsNoise {
   readonly seed: number;
   readonly noiseFirst: boolean;
   readonly addNoise: boolean;
-  readonly last: boolean;
 }
 
-/** One step: x + α s(x, σ) + √(2α) z; returns [x', H(input, σ)?]. */
+/** One step: x + α s(x, σ) + √(2α) z; returns [x′, H(input, σ)?]. */
 function alsStep(
   scoreNet: LevelScoreNetwork,
   x: tf.Tensor4D,
-  p: AlsStep,
+  p: AlsStep & AlsNoise & { readonly last: boolean },
 ): tf.Tensor4D[] {
   return tf.tidy(() => {
     const z = () => tf.randomNormal(x.shape, 0, 1, 'float32', p.seed);
     const noise = () => tf.mul(z(), Math.sqrt(2 * p.alpha));
     const input: tf.Tensor4D = p.noiseFirst ? tf.add(x, noise()) : x;
     const f = scoreNet(input, p.sigma);
+    // x + α s(x, σ) = x + (α/σ) f(x)
     let next: tf.Tensor4D = tf.add(input, tf.mul(f, p.alpha / p.sigma));
     if (!p.noiseFirst && p.addNoise) next = tf.add(next, noise());
     return p.last ? [next, denoise(input, p.sigma, f)] : [next];
   });
 }
 
+/** α_i = ε (σ_i/σ_L)² for each of the nσ steps of each level. */
+function alsPlan(
+  sigmas: readonly number[],
+  stepSize: number,
+  stepsPerLevel: number,
+): AlsStep[] {
+  const sigmaMin = sigmas[sigmas.length - 1];
+  return sigmas.flatMap((sigma, levelIndex) => {
+    const alpha = stepSize * (sigma / sigmaMin) ** 2;
+    return Array(stepsPerLevel).fill({ levelIndex, sigma, alpha });
+  });
+}
+
 /**
  * ALS of Song & Ermon 2019 as stated in arXiv:2009.05475 (PAPER.md §3):
- * α_i = ε (σ_i/σ_L)², nσ steps per level, x ← x + α_i s(x, σ_i) + √(2α_i) z.
- * x: [N, H, W, C] start (e.g. Uniform[0, 1]), not disposed; sigmas
- * σ_1 > … > σ_L. One network evaluation per step, L·nσ in all.
+ * α_i = ε (σ_i/σ_L)², nσ steps per level,
+ * x ← x + α_i s(x, σ_i) + √(2α_i) z; L·nσ network evaluations.
+ * x: [N, H, W, C] start (e.g. Uniform[0, 1]), not disposed;
+ * sigmas σ_1 > … > σ_L.
  */
 export function annealedLangevin(
   scoreNet: LevelScoreNetwork,
@@ -60,30 +76,13 @@ export function annealedLangevin(
   checkSamplerInputs('annealedLangevin', x, sigmas, options);
   const { stepSize, rng, stepsPerLevel = 1, onStep } = options;
   const { noiseFirst = false, finalNoise = true } = options;
-  const sigmaMin = sigmas[sigmas.length - 1];
-  const numSteps = sigmas.length * stepsPerLevel;
-  let state = x;
-  let denoised = x;
-  for (let step = 0; step < numSteps; step++) {
-    const levelIndex = Math.floor(step / stepsPerLevel);
-    const sigma = sigmas[levelIndex];
-    const alpha = stepSize * (sigma / sigmaMin) ** 2;
-    const last = step === numSteps - 1;
-    onStep?.({ step, levelIndex, sigma, x: state });
+  const plan = alsPlan(sigmas, stepSize, stepsPerLevel);
+  const takeStep = (state: tf.Tensor4D, s: AlsStep, last: boolean) => {
+    const noise = { seed: rng.nextSeed(), noiseFirst };
     const addNoise = !last || finalNoise;
-    const p = {
-      sigma,
-      alpha,
-      seed: rng.nextSeed(),
-      noiseFirst,
-      addNoise,
-      last,
-    };
-    const [next, maybeDenoised] = alsStep(scoreNet, state, p);
-    if (state !== x) state.dispose();
-    [state, denoised] = [next, maybeDenoised ?? denoised];
-  }
-  return { raw: state, denoised };
+    return alsStep(scoreNet, state, { ...s, ...noise, addNoise, last });
+  };
+  return runChain(x, { plan, takeStep, onStep });
 }
 
 /** ALS step size for nσ > 1: ε/nσ (PAPER.md §9, fitted to the grid). */

@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { denoise } from './denoise';
-import { checkSamplerInputs } from './sampler';
-import type { SampleResult, SamplerOptions } from './sampler';
+import { checkSamplerInputs, runChain } from './sampler';
+import type { PlannedStep, SampleResult, SamplerOptions } from './sampler';
 import { refineSigmas } from './schedule';
 import type { LevelScoreNetwork } from './score';
 import {
@@ -17,20 +17,16 @@ import {
 /** Options of `consistentAnnealed`. */
 export type CasOptions = SamplerOptions;
 
-interface CasStep {
-  readonly sigma: number;
-  readonly eta: number;
-  /** β σ_(i+1), 0 after the last level. */
+interface CasStep extends PlannedStep {
+  /** β_i σ_(i+1); 0 after the last level. */
   readonly noiseScale: number;
-  readonly seed: number;
-  readonly last: boolean;
 }
 
-/** One step: x + η σ² s(x, σ) + β σ' z; returns [x', H(x, σ)?]. */
+/** One step: x + η σ² s(x, σ) + β σ′ z; returns [x′, H(x, σ)?]. */
 function casStep(
   scoreNet: LevelScoreNetwork,
   x: tf.Tensor4D,
-  p: CasStep,
+  p: CasStep & { readonly eta: number; readonly seed: number; last: boolean },
 ): tf.Tensor4D[] {
   return tf.tidy(() => {
     const f = scoreNet(x, p.sigma);
@@ -53,11 +49,13 @@ function smallestRatio(sigmas: readonly number[]): number {
   return gamma;
 }
 
-/** β_i = √(1 − ((1 − η)/γ_i)²) for every level but the last. */
-function betas(sigmas: readonly number[], eta: number): number[] {
-  return sigmas.slice(1).map((sigmaNext, i) => {
-    const gamma = sigmaNext / sigmas[i];
-    return Math.sqrt(1 - ((1 - eta) / gamma) ** 2);
+/** One step per level; β_i = √(1 − ((1 − η)/γ_i)²), γ_i = σ_(i+1)/σ_i. */
+function casPlan(grid: readonly number[], eta: number): CasStep[] {
+  return grid.map((sigma, levelIndex) => {
+    const sigmaNext = grid[levelIndex + 1];
+    if (sigmaNext === undefined) return { levelIndex, sigma, noiseScale: 0 };
+    const beta = Math.sqrt(1 - ((1 - eta) * (sigma / sigmaNext)) ** 2);
+    return { levelIndex, sigma, noiseScale: beta * sigmaNext };
   });
 }
 
@@ -98,25 +96,11 @@ export function consistentAnnealed(
   const grid = refineSigmas(sigmas, stepsPerLevel);
   checkStepSize(grid, options);
   const eta = stepSize / grid[grid.length - 1] ** 2;
-  const beta = betas(grid, eta);
-  let state = x;
-  let denoised = x;
-  for (let step = 0; step < grid.length; step++) {
-    const [sigma, last] = [grid[step], step === grid.length - 1];
-    onStep?.({ step, levelIndex: step, sigma, x: state });
-    const noiseScale = last ? 0 : beta[step] * grid[step + 1];
+  const takeStep = (state: tf.Tensor4D, s: CasStep, last: boolean) => {
     const seed = last ? 0 : rng.nextSeed();
-    const out = casStep(scoreNet, state, {
-      sigma,
-      eta,
-      noiseScale,
-      seed,
-      last,
-    });
-    if (state !== x) state.dispose();
-    [state, denoised] = [out[0], out[1] ?? denoised];
-  }
-  return { raw: state, denoised };
+    return casStep(scoreNet, state, { ...s, eta, seed, last });
+  };
+  return runChain(x, { plan: casPlan(grid, eta), takeStep, onStep });
 }
 
 /**

@@ -22,7 +22,8 @@ describe('dsmLossWithNoise', () => {
   before(useCpu);
 
   test('matches the hand-computed value on a tiny input', () => {
-    // x̃ = x + σz = [0.7, −0.1 | 1.6, 0.8]; f = 2x̃ − 1 = [0.4, −1.2 | 2.2, 0.6];
+    // x̃ = x + σz = [0.7, −0.1 | 1.6, 0.8];
+    // f = 2x̃ − 1 = [0.4, −1.2 | 2.2, 0.6];
     // f + z = [1.4, −2.2 | 2.7, 0.6]; ½Σ = [3.4, 3.825]; mean 3.6125.
     const x = tf.tensor4d([0.2, 0.4, 0.6, 0.8], [2, 1, 1, 2]);
     const sigma = tf.tensor4d([0.5, 2], [2, 1, 1, 1]);
@@ -85,10 +86,11 @@ describe('dsmLoss', () => {
       /dsmLoss: x must be finite, got NaN at flat index 1/,
     );
     const x = tf.zeros([2, 1, 1, 1]) as tf.Tensor4D;
-    assert.throws(
-      () => dsmLoss(net, x, { sigmas: [1, 2], rng }),
-      /dsmLoss: sigmas must be strictly decreasing, got sigmas\[0\]=1, sigmas\[1\]=2/,
-    );
+    assert.throws(() => dsmLoss(net, x, { sigmas: [1, 2], rng }), {
+      message:
+        'dsmLoss: sigmas must be strictly decreasing, ' +
+        'got sigmas[0]=1, sigmas[1]=2',
+    });
     assert.throws(
       () => dsmLoss(net, x, { sigmas: [], rng }),
       /dsmLoss: sigmas needs >= 1 levels, got 0/,

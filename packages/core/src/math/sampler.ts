@@ -61,3 +61,38 @@ export function checkSamplerInputs(
   }
   checkFinite(fn, 'x', x);
 }
+
+/** One planned sampler step: its level and σ, plus sampler data. */
+export interface PlannedStep {
+  readonly levelIndex: number;
+  readonly sigma: number;
+}
+
+/** The loop shared by the samplers. */
+export interface Chain<S extends PlannedStep> {
+  readonly plan: readonly S[];
+  /** [x′] or, on the last step, [x′, H(input, σ)], all new tensors. */
+  readonly takeStep: (x: tf.Tensor4D, s: S, last: boolean) => tf.Tensor4D[];
+  readonly onStep?: OnStep;
+}
+
+/** Runs the plan from x (kept), holding only the live state between steps. */
+export function runChain<S extends PlannedStep>(
+  x: tf.Tensor4D,
+  chain: Chain<S>,
+): SampleResult {
+  const { plan, takeStep, onStep } = chain;
+  let [state, denoised] = [x, x];
+  try {
+    plan.forEach((s, step) => {
+      onStep?.({ step, levelIndex: s.levelIndex, sigma: s.sigma, x: state });
+      const [next, h] = takeStep(state, s, step === plan.length - 1);
+      if (state !== x) state.dispose();
+      [state, denoised] = [next, h ?? denoised];
+    });
+  } catch (err) {
+    if (state !== x) state.dispose();
+    throw err;
+  }
+  return { raw: state, denoised };
+}

@@ -43,10 +43,11 @@ describe('refineSigmas', () => {
 
   test('nσ = 1 keeps the schedule; bad schedules fail', () => {
     assert.deepEqual(refineSigmas([4, 2, 1], 1), [4, 2, 1]);
-    assert.throws(
-      () => refineSigmas([4, 4, 1], 2),
-      /refineSigmas: sigmas must be strictly decreasing, got sigmas\[0\]=4, sigmas\[1\]=4/,
-    );
+    assert.throws(() => refineSigmas([4, 4, 1], 2), {
+      message:
+        'refineSigmas: sigmas must be strictly decreasing, ' +
+        'got sigmas[0]=4, sigmas[1]=4',
+    });
     assert.throws(() => refineSigmas([4, 1], 0), /stepsPerLevel .* got 0/);
   });
 });

@@ -27,7 +27,8 @@ async function main(argv: string[]): Promise<void> {
             type: 'string',
             array: true,
             default: [] as string[],
-            describe: 'override a config key, e.g. --set training.iterations=500',
+            describe:
+              'override a config key, e.g. --set training.iterations=500',
           })
           .option('dry-run', {
             type: 'boolean',

@@ -48,7 +48,9 @@ export function profileOf(
 ): ProfileSpec {
   const spec = def.profiles[profile];
   if ('unavailable' in spec) {
-    throw new ConfigError(`${def.name} --profile=${profile}: ${spec.unavailable}`);
+    throw new ConfigError(
+      `${def.name} --profile=${profile}: ${spec.unavailable}`,
+    );
   }
   return spec;
 }

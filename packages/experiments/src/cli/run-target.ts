@@ -1,0 +1,101 @@
+import { initBackend, type BackendInfo } from '@acsm/core';
+import { endOpenRuns, openStore } from '@acsm/tracking';
+import { DEFINITIONS, type ProfileName } from '../definitions';
+import { formatDuration } from '../progress';
+import { tableText } from '../table';
+import type { RunContext } from '../runner/context';
+import { environmentTags } from '../runner/environment';
+import { profileOf, type ResolvedCell, resolveCells } from '../runner/resolve';
+import { runTable } from '../runner/run-table';
+import { evaluationsPerSample } from '../runner/sample';
+import type { Logger } from './logger';
+
+export interface RunTargetOptions {
+  target: keyof typeof DEFINITIONS;
+  profile?: ProfileName;
+  overrides: Record<string, unknown>;
+  dryRun: boolean;
+  resultsDir: string;
+  logger: Logger;
+}
+
+/** The profile when none is named: `paper` on a GPU, `cpu` otherwise. */
+function defaultProfile(backend: BackendInfo): ProfileName {
+  return backend.name === 'node-gpu' ? 'paper' : 'cpu';
+}
+
+function describeBackend(b: BackendInfo): string {
+  const note = b.reason ? ` (${b.reason})` : '';
+  return `${b.name}, ${b.threads} thread(s), SIMD ${b.simd ? 'on' : 'off'}${note}`;
+}
+
+function printPlan(logger: Logger, cells: ResolvedCell[]): void {
+  for (const cell of cells) {
+    const c = cell.config;
+    const levels = c.noise.numLevels || 'Technique 2';
+    const evals =
+      typeof levels === 'number'
+        ? evaluationsPerSample(c.sampling, levels) * c.sampling.numSamples
+        : '?';
+    logger.result(
+      `${cell.spec.id}: ${c.model.network} ngf=${c.model.ngf}, ` +
+        `${c.data.dataset}, ${c.training.kind} ${c.training.iterations} it ` +
+        `batch ${c.training.batchSize}, L=${levels} σ_L=${c.noise.sigmaMin}, ` +
+        `${c.sampling.sampler.toUpperCase()} nσ=${c.sampling.stepsPerLevel} ` +
+        `ε=${c.sampling.stepSize}, ${c.sampling.numSamples} samples, ` +
+        `${evals} network evaluations, hash ${cell.hash}`,
+    );
+  }
+}
+
+/** Marks open runs KILLED on SIGINT/SIGTERM; a second signal exits. */
+function interruptOnSignals(logger: Logger): AbortController {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    logger.warn(`${signal}: stopping at the next step (again to quit now)`);
+    controller.abort();
+    void endOpenRuns('KILLED');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller;
+}
+
+/** `acsm run <target>`: resolve, then run the table and print it. */
+export async function runTarget(o: RunTargetOptions): Promise<void> {
+  const def = DEFINITIONS[o.target];
+  const backend = await initBackend();
+  const profile = o.profile ?? defaultProfile(backend);
+  profileOf(def, profile);
+  const cells = resolveCells(def, profile, o.overrides);
+  if (o.dryRun) return printPlan(o.logger, cells);
+  o.logger.info(`backend: ${describeBackend(backend)}`);
+  o.logger.info(`${def.name}, profile ${profile}: ${cells.length} cells`);
+  const store = await openStore(process.env.MLFLOW_TRACKING_URI);
+  const experiment = await store.getOrCreateExperiment(def.name);
+  const controller = interruptOnSignals(o.logger);
+  const ctx: RunContext = {
+    def,
+    profile,
+    logger: o.logger,
+    store,
+    experimentId: experiment.experimentId,
+    backend,
+    environmentTags: environmentTags(backend),
+    cacheDir: process.env.ACSM_CACHE_DIR ?? '.cache/acsm',
+    signal: controller.signal,
+    timings: {},
+  };
+  const start = performance.now();
+  const { rows, dir } = await runTable(ctx, cells, o.resultsDir);
+  o.logger.result(`\n${def.title} (profile ${profile})\n${tableText(rows)}`);
+  o.logger.info(
+    `wrote ${dir}/table.md and table.csv; runs in experiment ` +
+      `'${def.name}' of ${process.env.MLFLOW_TRACKING_URI ?? './mlruns'}`,
+  );
+  for (const [phase, s] of Object.entries(ctx.timings)) {
+    o.logger.info(`  ${phase}: ${formatDuration(s)}`);
+  }
+  o.logger.info(`total ${formatDuration((performance.now() - start) / 1000)}`);
+}

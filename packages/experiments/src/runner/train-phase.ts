@@ -1,0 +1,157 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { flatten } from '../config';
+import type { ExperimentConfig } from '../config';
+import type { Params } from '@acsm/models';
+import { type RunHandle, resumeRun, startRun, type Run } from '@acsm/tracking';
+import { createProgress } from '../progress';
+import { InterruptedError, trainLoop } from '../train/loop';
+import {
+  disposeState,
+  initialState,
+  readCheckpointInto,
+  type TrainState,
+} from '../train/state';
+import type { ImageSize } from '../train/networks';
+import { type RunContext, timed } from './context';
+import type { Prepared } from './prepare';
+import { trainingPart } from './resolve';
+
+/** A trained score network ready to sample, with the run it came from. */
+export interface TrainedModel {
+  runId: string;
+  state: TrainState;
+  /** The EMA weights, used for all sampling (PAPER.md §2). */
+  weights: Params;
+}
+
+async function findTrainingRuns(ctx: RunContext, hash: string): Promise<Run[]> {
+  const { runs } = await ctx.store.searchRuns({
+    experimentIds: [ctx.experimentId],
+    filter: { tags: { 'acsm.kind': 'train', 'acsm.training_hash': hash } },
+  });
+  return runs.sort((a, b) => b.info.startTime - a.info.startTime);
+}
+
+const checkpointDirOf = (ctx: RunContext, hash: string) =>
+  join(ctx.cacheDir, 'checkpoints', hash);
+
+/** Brings the run's checkpoint artifact to the local cache if missing. */
+async function localCheckpoint(ctx: RunContext, run: Run, hash: string) {
+  const dir = checkpointDirOf(ctx, hash);
+  if (existsSync(join(dir, 'manifest.json'))) return dir;
+  const artifacts = await ctx.store.listArtifacts(run.info.runId);
+  if (!artifacts.some((a) => a.path === 'checkpoint')) return null;
+  await ctx.store.downloadArtifact(
+    run.info.runId,
+    'checkpoint',
+    join(ctx.cacheDir, 'checkpoints', `${hash}.download`),
+  );
+  return join(ctx.cacheDir, 'checkpoints', `${hash}.download`, 'checkpoint');
+}
+
+async function logCheckpoint(run: RunHandle, dir: string): Promise<void> {
+  for (const name of readdirSync(dir)) {
+    await run.logArtifact(join(dir, name), 'checkpoint');
+  }
+}
+
+async function openTrainingRun(
+  ctx: RunContext,
+  config: ExperimentConfig,
+  hash: string,
+  previous: Run | undefined,
+): Promise<RunHandle> {
+  if (previous) return resumeRun(ctx.store, previous.info.runId);
+  const run = await startRun(ctx.store, {
+    experimentId: ctx.experimentId,
+    runName: `train ${config.training.kind} ${hash.slice(0, 8)}`,
+    tags: {
+      ...ctx.environmentTags,
+      'acsm.kind': 'train',
+      'acsm.table': ctx.def.name,
+      'acsm.profile': ctx.profile,
+      'acsm.training': config.training.kind,
+      'acsm.training_hash': hash,
+    },
+  });
+  run.logParams(flatten(trainingPart(config)));
+  await run.logArtifactBytes(
+    'config.json',
+    new TextEncoder().encode(JSON.stringify(trainingPart(config), null, 2)),
+  );
+  return run;
+}
+
+async function train(
+  ctx: RunContext,
+  run: RunHandle,
+  state: TrainState,
+  o: { config: ExperimentConfig; prepared: Prepared; hash: string },
+): Promise<void> {
+  const { iterations } = o.config.training;
+  const label = `train ${o.config.training.kind}`;
+  if (state.step > 0)
+    ctx.logger.info(`${label}: resuming at step ${state.step}`);
+  const progress = createProgress(label, iterations);
+  let last = '';
+  await trainLoop(state, {
+    config: o.config,
+    dataset: o.prepared.train,
+    sigmas: o.prepared.sigmas,
+    configHash: o.hash,
+    checkpointDir: checkpointDirOf(ctx, o.hash),
+    signal: ctx.signal,
+    onLog: (step, terms) => {
+      run.logMetrics(terms, step);
+      last = Object.entries(terms)
+        .map(([k, v]) => `${k.replace(/_loss$/, '')} ${v.toPrecision(4)}`)
+        .join(', ');
+    },
+    onCheckpoint: () => logCheckpoint(run, checkpointDirOf(ctx, o.hash)),
+    onProgress: (step) => progress.tick(step, last),
+  });
+  progress.finish(last);
+}
+
+/**
+ * The trained model of one training configuration: reused when a
+ * FINISHED run with its hash exists, resumed from the last checkpoint of
+ * an unfinished one, trained from scratch otherwise.
+ */
+export async function trainedModel(
+  ctx: RunContext,
+  config: ExperimentConfig,
+  prepared: Prepared,
+  hash: string,
+): Promise<TrainedModel> {
+  const [, h, w, c] = prepared.train.shape;
+  const size: ImageSize = [h, w, c];
+  const runs = await findTrainingRuns(ctx, hash);
+  const previous = runs.find((r) => r.info.status === 'FINISHED') ?? runs[0];
+  const state = initialState(config, size);
+  const dir = previous ? await localCheckpoint(ctx, previous, hash) : null;
+  if (dir) await readCheckpointInto(dir, state, hash);
+  if (
+    previous?.info.status === 'FINISHED' &&
+    state.step === config.training.iterations
+  ) {
+    ctx.logger.info(
+      `train ${config.training.kind}: reusing run ${previous.info.runId}`,
+    );
+    return { runId: previous.info.runId, state, weights: state.ema.weights };
+  }
+  const run = await openTrainingRun(ctx, config, hash, previous);
+  try {
+    await timed(ctx, `train ${config.training.kind}`, () =>
+      train(ctx, run, state, { config, prepared, hash }),
+    );
+  } catch (error) {
+    disposeState(state);
+    run.setTag('acsm.error', String((error as Error).message ?? error));
+    await run.end(error instanceof InterruptedError ? 'KILLED' : 'FAILED');
+    throw error;
+  }
+  await run.end('FINISHED');
+  return { runId: run.info.runId, state, weights: state.ema.weights };
+}

@@ -1,0 +1,26 @@
+import { bigganDiscriminator, ncsnv2, type AnyNetwork } from '@acsm/models';
+import type { ExperimentConfig } from '../config';
+
+/** Image shape [H, W, C] of a dataset. */
+export type ImageSize = readonly [number, number, number];
+
+/** The score network a configuration names. */
+export function scoreNetworkOf(
+  config: ExperimentConfig,
+  [size, , channels]: ImageSize,
+): AnyNetwork {
+  const { network, ngf } = config.model;
+  switch (network) {
+    case 'ncsnv2':
+      return ncsnv2({ ngf, channels, imageSize: size });
+  }
+}
+
+/** The discriminator of a hybrid run. */
+export function discriminatorOf(
+  config: ExperimentConfig,
+  [size, , channels]: ImageSize,
+): AnyNetwork {
+  const ch = config.model.discriminatorCh;
+  return bigganDiscriminator({ ch, channels, imageSize: size });
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { ncsnv2, ncsnv2Deeper } from './ncsnv2';
+import { disposeParams, paramCount, paramShapes } from './params';
+import { badGradients } from './testing/grads';
+import { useCpuBackend } from './testing/setup';
+
+before(useCpuBackend);
+
+test('NCSNv2 has 29,694,083 parameters at ngf 128, 32×32×3 (paper: 29.69 M)', () => {
+  const net = ncsnv2({ ngf: 128, channels: 3, imageSize: 32 });
+  assert.equal(paramCount(net), 29_694_083);
+  assert.equal(paramCount(net, { includeBuffers: true }), 29_694_083);
+});
+
+test('NCSNv2Deeper has 83,445,379 parameters at 64×64×3 (paper: 83.45 M)', () => {
+  const net = ncsnv2Deeper({ ngf: 128, channels: 3, imageSize: 64 });
+  assert.equal(paramCount(net), 83_445_379);
+});
+
+test('NCSNv2 parameter names follow the PyTorch state_dict', () => {
+  const shapes = paramShapes(ncsnv2({ ngf: 8, channels: 3, imageSize: 32 }));
+  const expected: Record<string, number[]> = {
+    'begin_conv.weight': [3, 3, 3, 8],
+    'res1.0.normalize1.alpha': [8],
+    'res2.0.conv2.conv.weight': [3, 3, 8, 16],
+    'res2.0.shortcut.conv.weight': [1, 1, 8, 16],
+    'res3.0.shortcut.weight': [3, 3, 16, 16],
+    'res4.1.conv2.bias': [16],
+    'refine1.adapt_convs.0.2_2_conv.weight': [3, 3, 16, 16],
+    'refine2.msf.convs.1.bias': [16],
+    'refine3.msf.convs.0.weight': [3, 3, 16, 8],
+    'refine4.crp.convs.1.weight': [3, 3, 8, 8],
+    'refine4.output_convs.3_2_conv.weight': [3, 3, 8, 8],
+    'normalizer.beta': [8],
+    'end_conv.weight': [3, 3, 8, 3],
+  };
+  for (const [name, shape] of Object.entries(expected)) {
+    assert.deepEqual(shapes[name], shape, name);
+  }
+  assert.equal(shapes['refine1.msf.convs.0.weight'], undefined);
+  assert.equal(shapes['res1.0.shortcut.weight'], undefined);
+  assert.equal(shapes['refine1.adapt_convs.0.1_1_conv.bias'], undefined);
+});
+
+test('28×28 without dilation pads the last down block (res4.0 …conv.1)', () => {
+  const shapes = paramShapes(
+    ncsnv2({ ngf: 8, channels: 1, imageSize: 28, dilation: false }),
+  );
+  assert.deepEqual(shapes['res4.0.conv2.conv.1.weight'], [3, 3, 16, 16]);
+  assert.deepEqual(shapes['res4.0.shortcut.conv.1.weight'], [1, 1, 16, 16]);
+  assert.deepEqual(shapes['res3.0.conv2.conv.weight'], [3, 3, 16, 16]);
+});
+
+for (const [size, channels, dilation] of [
+  [28, 1, true],
+  [32, 3, true],
+  [28, 1, false],
+  [32, 3, false],
+] as const) {
+  test(`NCSNv2 ${size}×${size}×${channels} dilation=${dilation}: output shape = input shape, no leaks`, () => {
+    const net = ncsnv2({ ngf: 8, channels, imageSize: size, dilation });
+    const params = net.init(1);
+    const x = tf.randomUniform([2, size, size, channels], 0, 1, 'float32', 2);
+    const start = tf.memory().numTensors;
+    const y = net.apply(params, x as tf.Tensor4D);
+    assert.equal(tf.memory().numTensors, start + 1);
+    assert.deepEqual(y.shape, [2, size, size, channels]);
+    assert.ok(y.dataSync().every(Number.isFinite));
+    tf.dispose([x, y]);
+    disposeParams(params);
+  });
+}
+
+test('NCSNv2: gradients reach every trainable variable, finite and non-zero', () => {
+  for (const dilation of [true, false]) {
+    const net = ncsnv2({ ngf: 4, channels: 3, imageSize: 16, dilation });
+    const params = net.init(3);
+    const x = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 4);
+    const start = tf.memory().numTensors;
+    assert.deepEqual(badGradients(net, params, x), []);
+    assert.equal(tf.memory().numTensors, start);
+    x.dispose();
+    disposeParams(params);
+  }
+});
+
+test('NCSNv2 init is deterministic in the seed', () => {
+  const net = ncsnv2({ ngf: 4, channels: 1, imageSize: 16 });
+  const [a, b, c] = [net.init(5), net.init(5), net.init(6)];
+  const name = 'res2.1.conv1.weight';
+  assert.deepEqual(a[name].dataSync(), b[name].dataSync());
+  assert.notDeepEqual(a[name].dataSync(), c[name].dataSync());
+  [a, b, c].forEach(disposeParams);
+});
+
+test('NCSNv2 rejects bad configs and inputs with the values', () => {
+  assert.throws(
+    () => ncsnv2({ ngf: 8, channels: 1, imageSize: 30, dilation: false }),
+    /res3\.0 halves an odd size 15 \(imageSize=30/,
+  );
+  assert.throws(() => ncsnv2({ ngf: 1, channels: 1, imageSize: 28 }), /ngf=1/);
+  const net = ncsnv2({ ngf: 4, channels: 1, imageSize: 16 });
+  const x = tf.zeros([1, 16, 16, 3]) as tf.Tensor4D;
+  assert.throws(
+    () => net.apply({}, x),
+    /input must be \[N, 16, 16, 1\], got \[1, 16, 16, 3\]/,
+  );
+  x.dispose();
+});
