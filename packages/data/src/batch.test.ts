@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batchAt, batches, stepsPerEpoch } from './batch';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { batchAt, batches, imagesTensor, stepsPerEpoch } from './batch';
 import { contentChecksum, ImageDataset } from './dataset';
+import { loadMnist } from './mnist';
+
+await tf.setBackend('cpu');
 
 /** A dataset whose pixel values encode the example index. */
 function indexDataset(n: number): ImageDataset {
@@ -62,9 +67,10 @@ test('batchAt: a run resumed at step k sees the uninterrupted batches', () => {
   const uninterrupted = Array.from({ length: 25 }, (_, step) =>
     batchAt(ds, { ...opts, step }),
   );
-  // "Resume" at step 13 (mid-epoch 1) with a fresh call sequence.
+  // "Resume" at step 13 (mid-epoch 1) in a new process: a fresh copy.
+  const reloaded = indexDataset(70);
   for (let step = 13; step < 25; step++) {
-    const resumed = batchAt(ds, { ...opts, step });
+    const resumed = batchAt(reloaded, { ...opts, step });
     assert.deepEqual(resumed.indices, uninterrupted[step].indices);
     assert.deepEqual(resumed.images, uninterrupted[step].images);
     assert.equal(resumed.epoch, Math.floor(step / 7));
@@ -104,4 +110,19 @@ test('batchAt: validates its options, naming the value', () => {
     () => [...batches(ds, { batchSize: 2, seed: 0, epoch: -1 })],
     /batches: epoch must be an integer >= 0, got -1/,
   );
+});
+
+test('batchAt on MNIST train: [64, 28, 28, 1] in [0, 1], as a tensor', () => {
+  const train = loadMnist('train');
+  const b = batchAt(train, { batchSize: 64, seed: 0, step: 124 });
+  assert.deepEqual(b.shape, [64, 28, 28, 1]);
+  assert.equal(b.epoch, 0); // 8000 / 64 = 125 steps per epoch
+  assert.ok(b.images.every((v) => v >= 0 && v <= 1));
+  assert.equal(batchAt(train, { batchSize: 64, seed: 0, step: 125 }).epoch, 1);
+  const before = tf.memory().numTensors;
+  const x = imagesTensor(b);
+  assert.deepEqual(x.shape, [64, 28, 28, 1]);
+  assert.deepEqual(x.dataSync(), b.images);
+  x.dispose();
+  assert.equal(tf.memory().numTensors, before);
 });

@@ -32,11 +32,6 @@ export function contentChecksum(
   return h.digest('hex');
 }
 
-/** Number of values in one example of `shape`: H·W·C. */
-export function exampleSize(shape: ImageShape): number {
-  return shape[1] * shape[2] * shape[3];
-}
-
 /** Copy the examples at `indices`, in that order, into new arrays. */
 export function gather(
   dataset: ImageDataset,

@@ -1,5 +1,5 @@
 export type { ImageDataset, ImageShape } from './dataset';
-export { contentChecksum, exampleSize, gather, subset } from './dataset';
+export { contentChecksum, gather, subset } from './dataset';
 export type { MnistSplit } from './mnist';
 export {
   loadMnist,

@@ -35,7 +35,7 @@ test('gaussianStats: hand-computed mean and unbiased covariance', () => {
   assert.equal(s.d, 2);
 });
 
-test('gaussianStats: rejects fewer samples than dimensions, naming n and d', () => {
+test('gaussianStats: n < d fails, naming n and d', () => {
   assert.throws(
     () => gaussianStats(new Float64Array(40), 4, 10),
     /got n=4, d=10/,
@@ -88,7 +88,7 @@ test('frechetDistance: diagonal covariances, Σ(√a − √b)² + ‖Δμ‖²'
   assert.ok(Math.abs(fd - expected) < 1e-12, `${fd} vs ${expected}`);
 });
 
-test('frechetDistance: commuting full-rank covariances (shared eigenvectors)', () => {
+test('frechetDistance: commuting full-rank covariances', () => {
   const d = 20;
   const u = randomOrthogonal(d, 4);
   const la = Array.from({ length: d }, (_, i) => 0.1 + i);
@@ -105,7 +105,8 @@ test('frechetDistance: commuting full-rank covariances (shared eigenvectors)', (
   assert.ok(Math.abs(fd - expected) < 1e-10, `${fd} vs ${expected}`);
 });
 
-test('frechetDistance: 2×2 closed form tr√(Σ₁Σ₂) = √(tr Σ₁Σ₂ + 2√(det Σ₁ det Σ₂))', () => {
+test('frechetDistance: 2×2 closed form', () => {
+  // tr√(Σ₁Σ₂) = √(tr Σ₁Σ₂ + 2√(det Σ₁ det Σ₂)) for 2×2 PSD matrices.
   const a = Float64Array.of(2, 0.7, 0.7, 1);
   const b = Float64Array.of(0.5, -0.3, -0.3, 3);
   const det = (m: Float64Array) => m[0] * m[3] - m[1] * m[2];
@@ -116,7 +117,7 @@ test('frechetDistance: 2×2 closed form tr√(Σ₁Σ₂) = √(tr Σ₁Σ₂ + 
   assert.ok(Math.abs(fd - expected) < 1e-13, `${fd} vs ${expected}`);
 });
 
-test('frechetDistance: random full rank agrees with a Cholesky + Jacobi route', () => {
+test('frechetDistance: random full rank = Cholesky + Jacobi route', () => {
   const d = 24;
   const a = randomSpd(d, 6);
   const b = randomSpd(d, 7, 0.5);

@@ -33,7 +33,8 @@ function checkFeatures(
   if (n < 2 || n < d) {
     throw new Error(
       `gaussianStats: need at least as many samples as feature ` +
-        `dimensions (and n >= 2) for a full-rank covariance, got n=${n}, d=${d}`,
+        `dimensions (and n >= 2) for a full-rank covariance, ` +
+        `got n=${n}, d=${d}`,
     );
   }
   const bad = features.findIndex((v) => !Number.isFinite(v));

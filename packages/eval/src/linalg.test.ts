@@ -35,7 +35,7 @@ test('symmetricEigen: 1×1, 2×2 and diagonal matrices', () => {
   assert.ok(maxAbsDiff(residuals(diag, 3).values, [-1, 2, 5]) < 1e-15);
 });
 
-test('symmetricEigen: second-difference matrix, λ_k = 2 − 2cos(kπ/(n+1))', () => {
+test('symmetricEigen: second differences, 2 − 2cos(kπ/(n+1))', () => {
   const n = 40;
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -51,7 +51,7 @@ test('symmetricEigen: second-difference matrix, λ_k = 2 − 2cos(kπ/(n+1))', (
   assert.ok(r.reconstruction < 1e-13 && r.orthogonality < 1e-13);
 });
 
-test('symmetricEigen: random matrix with known spectrum, repeated values', () => {
+test('symmetricEigen: known spectrum with repeated values', () => {
   const d = 30;
   const spectrum = Array.from({ length: d }, (_, i) =>
     i < 10 ? 2 : i < 12 ? 0 : -1 + i / 7,

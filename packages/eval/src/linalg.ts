@@ -157,18 +157,17 @@ function splitPoint(diag: Float64Array, sub: Float64Array, l: number) {
   return m;
 }
 
-/** Rotate columns i, i+1 of Z: a Givens rotation (c, s) from the right. */
-function rotateColumns(
-  z: Float64Array,
-  d: number,
-  i: number,
-  c: number,
-  s: number,
-): void {
+/**
+ * Z ← Z G for a Givens rotation G acting on columns i, i+1, with Z held
+ * transposed (zT row k = column k of Z) so both rows are contiguous.
+ */
+function rotate(zT: Float64Array, d: number, i: number, c: number, s: number) {
+  const a = i * d;
+  const b = (i + 1) * d;
   for (let r = 0; r < d; r++) {
-    const f = z[r * d + i + 1];
-    z[r * d + i + 1] = s * z[r * d + i] + c * f;
-    z[r * d + i] = c * z[r * d + i] - s * f;
+    const f = zT[b + r];
+    zT[b + r] = s * zT[a + r] + c * f;
+    zT[a + r] = c * zT[a + r] - s * f;
   }
 }
 
@@ -182,7 +181,7 @@ function qlStep(
   sub: Float64Array,
   l: number,
   m: number,
-  z?: Float64Array,
+  zT?: Float64Array,
 ): void {
   const d = diag.length;
   // Wilkinson shift from the leading 2×2 block.
@@ -210,18 +209,21 @@ function qlStep(
     p = s * r;
     diag[i + 1] = g + p;
     g = c * r - b;
-    if (z) rotateColumns(z, d, i, c, s);
+    if (zT) rotate(zT, d, i, c, s);
   }
   diag[l] -= p;
   sub[l] = g;
   sub[m] = 0;
 }
 
-/** Eigenvalues (into diag) and, if z is given, Z ← Z W of tridiagonal T. */
+/**
+ * Eigenvalues of tridiagonal T = W Λ Wᵀ into diag and, if zT (Z
+ * transposed) is given, Z ← Z W.
+ */
 function tridiagonalQl(
   diag: Float64Array,
   sub: Float64Array,
-  z?: Float64Array,
+  zT?: Float64Array,
 ): void {
   const d = diag.length;
   const maxIterations = 60 * Math.max(d, 1);
@@ -236,22 +238,28 @@ function tridiagonalQl(
             `iterations (d=${d})`,
         );
       }
-      qlStep(diag, sub, l, m, z);
+      qlStep(diag, sub, l, m, zT);
     }
   }
 }
 
-/** Sort eigenpairs by ascending eigenvalue. */
-function sortAscending(values: Float64Array, vectors: Float64Array, d: number) {
+/** Eigenpairs by ascending eigenvalue; row k of vT is eigenvector k. */
+function sortAscending(values: Float64Array, vT: Float64Array, d: number) {
   const order = [...values.keys()].sort((i, j) => values[i] - values[j]);
   const sortedValues = Float64Array.from(order, (i) => values[i]);
-  const sortedVectors = new Float64Array(d * d);
+  const vectors = new Float64Array(d * d);
   order.forEach((from, to) => {
-    for (let r = 0; r < d; r++) {
-      sortedVectors[r * d + to] = vectors[r * d + from];
-    }
+    for (let r = 0; r < d; r++) vectors[r * d + to] = vT[from * d + r];
   });
-  return { values: sortedValues, vectors: sortedVectors };
+  return { values: sortedValues, vectors };
+}
+
+function transpose(a: Float64Array, d: number): Float64Array {
+  const t = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) t[j * d + i] = a[i * d + j];
+  }
+  return t;
 }
 
 function checkSymmetric(op: string, a: Float64Array, d: number): void {
@@ -277,8 +285,9 @@ export function symmetricEigen(a: Float64Array, d: number): SymmetricEigen {
   checkSymmetric('symmetricEigen', a, d);
   const lower = symmetrizeFromLower(a, d);
   const { diag, sub, q } = tridiagonalize(lower, d, true);
-  tridiagonalQl(diag, sub, q);
-  return sortAscending(diag, q as Float64Array, d);
+  const qT = transpose(q as Float64Array, d);
+  tridiagonalQl(diag, sub, qT);
+  return sortAscending(diag, qT, d);
 }
 
 /** Eigenvalues only (ascending) of a symmetric d×d matrix; see above. */

@@ -238,7 +238,7 @@ function paramsFromCache(
       );
     }
     const t = tf.tensor(values[name], shapes[name]);
-    params[name] = tf.variable(t, true, `mnistClassifier/${name}`);
+    params[name] = tf.variable(t, true);
     t.dispose();
   }
   return params;

@@ -2,13 +2,17 @@
 // authors use it (models_biggan.py, from BigGAN-PyTorch): wide DBlocks
 // with spectral norm on every conv and linear layer, ReLU, average-pool
 // downsampling, global sum pooling, linear → 1. Unconditional, no attention.
+//
+// NOTE: D_arch hard-codes 3 input channels; here they are `channels`. The
+// output is [N, 1] where the authors' forward returns [N].
 import * as tf from '@tensorflow/tfjs-core';
 import { applyConv, convSpecs, meanPool2, type ConvLayer } from './layers/conv';
 import { applyLinear, linearSpecs, type LinearLayer } from './layers/linear';
-import { spectralNormSpec, spectralNormalized } from './layers/spectral-norm';
+import { spectralNormScope, spectralNormSpec } from './layers/spectral-norm';
 import { checkImageInput } from './network';
 import type { ApplyOptions, Network } from './network';
-import { initParams, type ParamSpec, type Params } from './params';
+import { initParams } from './params';
+import type { ParamScope, ParamSpec } from './params';
 
 /** Config of the BigGAN discriminator. */
 export interface BigGANDiscriminatorConfig {
@@ -80,9 +84,10 @@ export function bigganDiscriminator(
     specs: () => specs,
     init: (seed) => initParams(specs, seed),
     apply: (params, x, options: ApplyOptions = {}) => {
-      checkImageInput(KIND, x, frozen.imageSize, frozen.channels);
+      checkImageInput(KIND, x, frozen);
       const training = options.training ?? false;
-      return tf.tidy(() => forward(plan, params, x, training));
+      const scope = spectralNormScope(params, KIND, training);
+      return tf.tidy(() => forward(scope, plan, x));
     },
   };
 }
@@ -99,10 +104,14 @@ function makePlan(config: BigGANDiscriminatorConfig): Plan {
   if (!Number.isInteger(channels) || channels < 1) {
     throw new Error(`${KIND}: channels must be >= 1, got ${channels}`);
   }
-  const blocks = arch.map((b, i) => {
-    const inC = b.inMult === 'input' ? channels : b.inMult * ch;
-    return dblock(`blocks.${i}.0`, inC, b.outMult * ch, b.down, i > 0);
-  });
+  const blocks = arch.map((b, i) =>
+    dblock(`blocks.${i}.0`, {
+      inChannels: b.inMult === 'input' ? channels : b.inMult * ch,
+      outChannels: b.outMult * ch,
+      down: b.down,
+      preactivation: i > 0,
+    }),
+  );
   const width = blocks[blocks.length - 1].conv2.outChannels;
   return {
     blocks,
@@ -110,28 +119,31 @@ function makePlan(config: BigGANDiscriminatorConfig): Plan {
   };
 }
 
+/** A DBlock's layers; the shortcut is learnable when shapes change. */
 function dblock(
   prefix: string,
-  inC: number,
-  outC: number,
-  down: boolean,
-  preactivation: boolean,
+  b: {
+    inChannels: number;
+    outChannels: number;
+    down: boolean;
+    preactivation: boolean;
+  },
 ): DBlockLayers {
-  const conv = (name: string, i: number, k: number): ConvLayer => ({
+  const conv = (name: string, inChannels: number, k: number): ConvLayer => ({
     prefix: `${prefix}.${name}`,
-    inChannels: i,
-    outChannels: outC,
+    inChannels,
+    outChannels: b.outChannels,
     kernelSize: k,
     dilation: 1,
     bias: true,
   });
-  const learnable = inC !== outC || down;
+  const learnable = b.inChannels !== b.outChannels || b.down;
   return {
-    conv1: conv('conv1', inC, 3),
-    conv2: conv('conv2', outC, 3),
-    shortcut: learnable ? conv('conv_sc', inC, 1) : null,
-    down,
-    preactivation,
+    conv1: conv('conv1', b.inChannels, 3),
+    conv2: conv('conv2', b.outChannels, 3),
+    shortcut: learnable ? conv('conv_sc', b.inChannels, 1) : null,
+    down: b.down,
+    preactivation: b.preactivation,
   };
 }
 
@@ -152,57 +164,35 @@ function planSpecs(plan: Plan): ParamSpec[] {
   ];
 }
 
-function snConv(
-  params: Params,
-  layer: ConvLayer,
-  x: tf.Tensor4D,
-  training: boolean,
-): tf.Tensor4D {
-  const w = spectralNormalized<tf.Tensor4D>(
-    params,
-    layer.prefix,
-    training,
-    KIND,
-  );
-  return applyConv(params, layer, x, KIND, w);
-}
-
 /**
  * BigGAN's DBlock: h = conv2(relu(conv1(relu?(x)))), pooled if down;
  * shortcut = pool∘conv_sc (pre-activated blocks) or conv_sc∘pool (first).
+ * Every weight comes from the scope as W/σ(W).
  */
 function dblockForward(
-  params: Params,
+  scope: ParamScope,
   b: DBlockLayers,
   x: tf.Tensor4D,
-  training: boolean,
 ): tf.Tensor4D {
   const input = b.preactivation ? tf.relu(x) : x;
-  let h = snConv(params, b.conv1, input, training);
-  h = snConv(params, b.conv2, tf.relu(h), training);
+  let h = applyConv(scope, b.conv1, input);
+  h = applyConv(scope, b.conv2, tf.relu(h));
   if (b.down) h = meanPool2(h);
   let s = x;
   if (b.preactivation) {
-    if (b.shortcut) s = snConv(params, b.shortcut, s, training);
+    if (b.shortcut) s = applyConv(scope, b.shortcut, s);
     if (b.down) s = meanPool2(s);
   } else {
     if (b.down) s = meanPool2(s);
-    if (b.shortcut) s = snConv(params, b.shortcut, s, training);
+    if (b.shortcut) s = applyConv(scope, b.shortcut, s);
   }
   return tf.add(h, s);
 }
 
-function forward(
-  plan: Plan,
-  params: Params,
-  x: tf.Tensor4D,
-  training: boolean,
-): tf.Tensor2D {
+/** DBlocks, ReLU, Σ over H and W (SN-GAN's global sum pool), linear. */
+function forward(scope: ParamScope, plan: Plan, x: tf.Tensor4D): tf.Tensor2D {
   let h = x;
-  for (const block of plan.blocks)
-    h = dblockForward(params, block, h, training);
-  const pooled = tf.sum(tf.relu(h), [1, 2]) as tf.Tensor2D; // global sum pool
-  const lin = plan.linear;
-  const w = spectralNormalized<tf.Tensor2D>(params, lin.prefix, training, KIND);
-  return applyLinear(params, lin, pooled, KIND, w);
+  for (const block of plan.blocks) h = dblockForward(scope, block, h);
+  const pooled = tf.sum<tf.Tensor2D>(tf.relu(h), [1, 2]);
+  return applyLinear(scope, plan.linear, pooled);
 }

@@ -486,12 +486,12 @@ function networkProblems(
   found: NetworkDescription | undefined,
   want: NetworkDescription,
 ): string[] {
-  if (found === undefined)
+  if (found === undefined) {
     return [`network ${name} missing from the checkpoint`];
+  }
   if (found.kind !== want.kind) {
-    return [
-      `network ${name}: kind ${found.kind} in the checkpoint, expected ${want.kind}`,
-    ];
+    const kinds = `${found.kind} in the checkpoint, expected ${want.kind}`;
+    return [`network ${name}: kind ${kinds}`];
   }
   const diffs = jsonDiff(found.config, want.config, 'config');
   return diffs.length === 0
@@ -541,8 +541,9 @@ async function missingMessage(path: string, error: unknown): Promise<string> {
       e.startsWith(`.${basename(path)}.old-`),
     );
     if (aside.length > 0) {
-      hint = `; an interrupted save left the previous one at ${aside.join(', ')}`;
+      hint = `; an interrupted save left the old one at ${aside.join(', ')}`;
     }
   }
-  return `loadCheckpoint: no checkpoint at ${path} (${code ?? String(error)})${hint}`;
+  const reason = code ?? String(error);
+  return `loadCheckpoint: no checkpoint at ${path} (${reason})${hint}`;
 }

@@ -6,6 +6,7 @@ export {
   getParam,
   initParams,
   paramCount,
+  paramScope,
   paramSeed,
   paramShapes,
   sizeOf,
@@ -15,6 +16,7 @@ export {
 export type {
   Init,
   ParamCountOptions,
+  ParamScope,
   ParamSource,
   ParamSpec,
   Params,
@@ -34,12 +36,18 @@ export {
 export {
   SPECTRAL_NORM_EPS,
   powerIteration,
+  spectralNormScope,
   spectralNormSpec,
   spectralNormalized,
 } from './layers/spectral-norm';
 export { conv2dSame, meanPool2 } from './layers/conv';
 export { ncsnv2, ncsnv2Deeper } from './ncsnv2';
-export type { NCSNv2Config, NCSNv2Kind, NCSNv2Options } from './ncsnv2';
+export type {
+  NCSNv2Config,
+  NCSNv2Kind,
+  NCSNv2Network,
+  NCSNv2Options,
+} from './ncsnv2';
 export { bigganDiscriminator } from './biggan-discriminator';
 export type { BigGANDiscriminatorConfig } from './biggan-discriminator';
 export { toyDiscriminator, toyMlp, toyScoreNetwork } from './toy-mlp';

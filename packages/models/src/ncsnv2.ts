@@ -1,6 +1,10 @@
 // NCSNv2 and NCSNv2Deeper score networks (Song & Ermon 2020,
 // arXiv:2006.09011, appendix B; ncsnv2's models/ncsnv2.py), noise
 // unconditional: the output is σ·score (arXiv:2009.05475, section 2).
+//
+// NOTE: the authors' class also has `sigmoid`, `std`, `logit_transform`
+// and `rescaled` switches; no run of the paper sets them, so the input map
+// is always 2x − 1 and the output is the end conv's.
 import * as tf from '@tensorflow/tfjs-core';
 import { applyConv, convSpecs, type ConvLayer } from './layers/conv';
 import {
@@ -12,7 +16,8 @@ import type { RefineBlockLayer } from './layers/refine';
 import { residualBlock, residualBlockSpecs } from './layers/residual';
 import type { ResidualBlockLayer } from './layers/residual';
 import { checkImageInput, type Network } from './network';
-import { initParams, type ParamSpec, type Params } from './params';
+import { initParams, paramScope } from './params';
+import type { ParamScope, ParamSpec } from './params';
 
 /** Config of NCSNv2 / NCSNv2Deeper. */
 export interface NCSNv2Config {
@@ -32,6 +37,9 @@ export interface NCSNv2Config {
 /** Fields of NCSNv2Config that have defaults. */
 export type NCSNv2Options = Omit<NCSNv2Config, 'dilation'> &
   Partial<Pick<NCSNv2Config, 'dilation'>>;
+
+/** An NCSNv2: images [N, H, W, C] → σ·score of the same shape. */
+export type NCSNv2Network = Network<NCSNv2Config, tf.Tensor4D, tf.Tensor4D>;
 
 /** The two depths of the authors' code. */
 export type NCSNv2Kind = 'ncsnv2' | 'ncsnv2-deeper';
@@ -67,19 +75,16 @@ interface Plan {
 }
 
 /** NCSNv2 (4 stages, ngf·(1, 2, 2, 2)): 29.69 M params at ngf 128, 32×32×3. */
-export function ncsnv2(options: NCSNv2Options): Network<NCSNv2Config> {
+export function ncsnv2(options: NCSNv2Options): NCSNv2Network {
   return makeNCSNv2('ncsnv2', options);
 }
 
 /** NCSNv2Deeper (5 stages, ngf·(1, 2, 2, 4, 4)), for 64×64 images. */
-export function ncsnv2Deeper(options: NCSNv2Options): Network<NCSNv2Config> {
+export function ncsnv2Deeper(options: NCSNv2Options): NCSNv2Network {
   return makeNCSNv2('ncsnv2-deeper', options);
 }
 
-function makeNCSNv2(
-  kind: NCSNv2Kind,
-  options: NCSNv2Options,
-): Network<NCSNv2Config> {
+function makeNCSNv2(kind: NCSNv2Kind, options: NCSNv2Options): NCSNv2Network {
   const config: NCSNv2Config = Object.freeze({
     ngf: options.ngf,
     channels: options.channels,
@@ -94,8 +99,9 @@ function makeNCSNv2(
     specs: () => specs,
     init: (seed) => initParams(specs, seed),
     apply: (params, x) => {
-      checkImageInput(kind, x, config.imageSize, config.channels);
-      return tf.tidy(() => forward(kind, plan, params, x));
+      checkImageInput(kind, x, config);
+      const scope = paramScope(params, kind);
+      return tf.tidy(() => forward(scope, plan, x));
     },
   };
 }
@@ -211,26 +217,18 @@ function planSpecs(plan: Plan): ParamSpec[] {
  * 2x − 1, begin conv, residual stages, RefineBlocks from deep to shallow,
  * InstanceNorm++, ELU, end conv. No σ input, no division by σ.
  */
-function forward(
-  kind: NCSNv2Kind,
-  plan: Plan,
-  params: Params,
-  x: tf.Tensor4D,
-): tf.Tensor4D {
-  const h0 = applyConv(params, plan.begin, tf.sub(tf.mul(x, 2), 1), kind);
-  const layers: tf.Tensor4D[] = [];
-  let h = h0;
+function forward(scope: ParamScope, plan: Plan, x: tf.Tensor4D): tf.Tensor4D {
+  let h = applyConv(scope, plan.begin, tf.sub(tf.mul(x, 2), 1));
+  const skips: tf.Tensor4D[] = [];
   for (const stage of plan.stages) {
-    for (const block of stage) h = residualBlock(params, block, h, kind);
-    layers.push(h);
+    for (const block of stage) h = residualBlock(scope, block, h);
+    skips.push(h);
   }
   let ref: tf.Tensor4D | null = null;
-  plan.refines.forEach((block, k) => {
-    const skip = layers[layers.length - 1 - k];
-    const size: [number, number] = [skip.shape[1], skip.shape[2]];
-    const inputs = ref === null ? [skip] : [skip, ref];
-    ref = refineBlock(params, block, inputs, size, kind);
-  });
-  const out = tf.elu(instanceNormPlus(params, 'normalizer', ref!, kind));
-  return applyConv(params, plan.end, out, kind);
+  for (const [k, block] of plan.refines.entries()) {
+    const skip = skips[skips.length - 1 - k];
+    ref = refineBlock(scope, block, ref === null ? [skip] : [skip, ref]);
+  }
+  const out = tf.elu(instanceNormPlus(scope, 'normalizer', ref ?? h));
+  return applyConv(scope, plan.end, out);
 }

@@ -72,13 +72,13 @@ export function summary(network: AnyNetwork): string {
   return lines.join('\n');
 }
 
-/** Fails unless x is [N, size, size, channels] with N >= 1. */
+/** Fails unless x is [N, imageSize, imageSize, channels] with N >= 1. */
 export function checkImageInput(
   owner: string,
   x: tf.Tensor,
-  size: number,
-  channels: number,
+  expected: { readonly imageSize: number; readonly channels: number },
 ): void {
+  const { imageSize: size, channels } = expected;
   const [n, h, w, c] = x.shape;
   const ok = x.rank === 4 && n >= 1 && h === size && w === size;
   if (!ok || c !== channels) {

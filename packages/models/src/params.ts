@@ -129,6 +129,34 @@ export function paramSeed(seed: number, name: string): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** How a forward pass reads its parameters. */
+export interface ParamScope {
+  /** The network, named in error messages. */
+  readonly owner: string;
+  /** The variable `name`; fails naming the owner if it is missing. */
+  param(name: string): tf.Variable;
+  /**
+   * The weight the layer `prefix` computes with: `${prefix}.weight`, or
+   * W/σ(W) under spectral norm.
+   */
+  weight(prefix: string): tf.Tensor;
+}
+
+/** A scope over params; `weight` defaults to the stored weight. */
+export function paramScope(
+  params: Params,
+  owner: string,
+  weight?: (scope: ParamScope, prefix: string) => tf.Tensor,
+): ParamScope {
+  const scope: ParamScope = {
+    owner,
+    param: (name) => getParam(params, name, owner),
+    weight: (prefix) =>
+      weight ? weight(scope, prefix) : scope.param(`${prefix}.weight`),
+  };
+  return scope;
+}
+
 /** Looks up a parameter, failing with the network and the name. */
 export function getParam(
   params: Params,

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { applyLinear, linearSpecs, type LinearLayer } from './layers/linear';
 import type { Network } from './network';
-import { initParams, type ParamSpec, type Params } from './params';
+import { initParams, paramScope } from './params';
+import type { ParamScope, ParamSpec } from './params';
 
 /** Config of a toy MLP. */
 export interface ToyMlpConfig {
@@ -70,7 +71,12 @@ export function toyMlp(
     config: frozen,
     specs: () => specs as readonly ParamSpec[],
     init: (seed) => initParams(specs, seed),
-    apply: (params, x) => tf.tidy(() => forward(layers, frozen, params, x)),
+    apply: (params, x) => {
+      checkInput(frozen, x);
+      const scope = paramScope(params, KIND);
+      const plan = { layers, negativeSlope: frozen.negativeSlope };
+      return tf.tidy(() => forward(scope, plan, x));
+    },
   };
 }
 
@@ -92,22 +98,25 @@ function makeLayers(config: ToyMlpConfig): LinearLayer[] {
   }));
 }
 
-/** x [N, inputDim] → [N, outputDim]; LeakyReLU after every hidden layer. */
-function forward(
-  layers: readonly LinearLayer[],
-  config: ToyMlpConfig,
-  params: Params,
-  x: tf.Tensor2D,
-): tf.Tensor2D {
+function checkInput(config: ToyMlpConfig, x: tf.Tensor): void {
   if (x.rank !== 2 || x.shape[1] !== config.inputDim) {
     throw new Error(
       `${KIND}: input must be [N, ${config.inputDim}], got [${x.shape}]`,
     );
   }
+}
+
+/** x [N, inputDim] → [N, outputDim]; LeakyReLU after every hidden layer. */
+function forward(
+  scope: ParamScope,
+  plan: { layers: readonly LinearLayer[]; negativeSlope: number },
+  x: tf.Tensor2D,
+): tf.Tensor2D {
+  const { layers, negativeSlope } = plan;
   let h = x;
-  layers.forEach((layer, i) => {
-    h = applyLinear(params, layer, h, KIND);
-    if (i < layers.length - 1) h = tf.leakyRelu(h, config.negativeSlope);
-  });
+  for (const [i, layer] of layers.entries()) {
+    h = applyLinear(scope, layer, h);
+    if (i < layers.length - 1) h = tf.leakyRelu(h, negativeSlope);
+  }
   return h;
 }

@@ -102,6 +102,7 @@ export class ArtifactDir {
     const dest = join(destDir, basename(source));
     const kind = await pathKind(source);
     if (kind === null) throw notFound(`no artifact '${relPath}'`);
+    if (kind === 'dir') await mkdir(dest, { recursive: true });
     const files = kind === 'file' ? [''] : await walkFiles(source);
     for (const file of files) {
       const to = file ? join(dest, ...file.split('/')) : dest;

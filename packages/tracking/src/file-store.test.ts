@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -458,14 +459,8 @@ test('artifacts: bytes, files, folders, listing, download', async (t) => {
   const { root, store, info, runDir } = await storeWithRun(t);
   const src = join(root, '..', 'src');
   writeFileSync(join(root, '..', 'config.json'), '{"a":1}');
-  rmSync(src, { recursive: true, force: true });
-  for (const f of ['x.txt', 'sub/y.txt']) {
-    const p = join(src, f);
-    await import('node:fs/promises').then((fs) =>
-      fs.mkdir(join(p, '..'), { recursive: true }),
-    );
-    writeFileSync(p, f);
-  }
+  mkdirSync(join(src, 'sub'), { recursive: true });
+  for (const f of ['x.txt', 'sub/y.txt']) writeFileSync(join(src, f), f);
   await store.logArtifactBytes(
     info.runId,
     'samples/grid.png',
@@ -548,5 +543,76 @@ test(
       { encoding: 'utf8' },
     );
     assert.equal(r.status, 0, r.stderr);
+  },
+);
+
+/** MLflow's file-store read rules (shared/MLFLOW.md §2), in Python. */
+const PYTHON_READER = `
+import os, posixpath, re, sys, yaml
+root = sys.argv[1]
+name_ok = re.compile(r"^[/\\w.\\- :]*$")
+exp_ok = re.compile(r"^[a-zA-Z0-9][\\w\\-]{0,63}$")
+def key_ok(k):
+    return name_ok.match(k) and posixpath.normpath(k) == k
+def files(d):
+    out = []
+    for r, _, fs in os.walk(d):
+        out += [os.path.relpath(os.path.join(r, f), d) for f in fs]
+    return out
+seen = {}
+for exp in os.listdir(root):
+    d = os.path.join(root, exp)
+    if not os.path.isdir(d) or exp in (".trash", "models"):
+        continue
+    assert exp_ok.match(exp), exp
+    meta = yaml.safe_load(open(os.path.join(d, "meta.yaml")))
+    assert meta["experiment_id"] == exp and isinstance(meta["name"], str)
+    for k in files(os.path.join(d, "tags")):
+        assert key_ok(k), k
+    for run in os.listdir(d):
+        rd = os.path.join(d, run)
+        if run == "tags" or not os.path.isdir(rd):
+            continue
+        m = yaml.safe_load(open(os.path.join(rd, "meta.yaml")))
+        assert m["run_id"] == run and m["experiment_id"] == exp, m
+        assert m["status"] in (1, 2, 3, 4, 5) and m["lifecycle_stage"] == "active"
+        assert m["artifact_uri"].startswith("file://"), m
+        n = 0
+        for k in files(os.path.join(rd, "metrics")):
+            assert key_ok(k), k
+            for line in open(os.path.join(rd, "metrics", k)):
+                parts = line.strip().split(" ")
+                assert len(parts) in (2, 3, 5), line
+                int(parts[0]); float(parts[1]); int(parts[2])
+                n += 1
+        for sub in ("params", "tags"):
+            for k in files(os.path.join(rd, sub)):
+                assert key_ok(k), k
+                open(os.path.join(rd, sub, k)).read()
+        seen[run] = n
+print(sorted(seen.values()))
+`;
+
+test(
+  'a Python reader with MLflow rules reads the written store',
+  { skip: hasPyYaml ? false : 'python3 with PyYAML is not available' },
+  async (t) => {
+    const { root, store, info } = await storeWithRun(t);
+    await store.logBatch(info.runId, {
+      params: [{ key: 'noise.sigma max', value: '50' }],
+      tags: [{ key: 'acsm/stage', value: 'train' }],
+      metrics: [NaN, Infinity, -Infinity, 1e-7, 3].map((value, step) => ({
+        key: step % 2 ? 'train/loss' : 'eval: fid',
+        value,
+        timestamp: 1700000000000 + step,
+        step,
+      })),
+    });
+    await store.updateRun(info.runId, { status: 'KILLED', endTime: 1 });
+    const r = spawnSync('python3', ['-c', PYTHON_READER, root], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '[5]');
   },
 );

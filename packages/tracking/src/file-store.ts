@@ -11,14 +11,19 @@ import { pathToFileURL } from 'node:url';
 import { TrackingError, invalid, notFound } from './errors';
 import { ArtifactDir, localArtifactRoot } from './file-artifacts';
 import {
+  keyValues,
+  readKeyFiles,
+  readMeta,
+  writeKeyFiles,
+  writeMeta,
+} from './file-keys';
+import {
   ARTIFACTS,
   DEFAULT_EXPERIMENT_ID,
   DEFAULT_EXPERIMENT_NAME,
   META,
-  METRICS,
   NON_EXPERIMENT_FOLDERS,
   NON_RUN_FOLDERS,
-  PARAMS,
   TAGS,
   TAG_RUN_NAME,
   TAG_USER,
@@ -26,42 +31,26 @@ import {
   experimentMeta,
   newExperimentId,
   parseExperimentMeta,
-  parseRunMeta,
-  runMeta,
 } from './file-layout';
-import {
-  appendLines,
-  listSubdirs,
-  pathKind,
-  readTextOrNull,
-  walkFiles,
-  withLockFile,
-  writeFileAtomic,
-} from './fs-util';
-import {
-  formatMetricLine,
-  latestMetric,
-  parseMetricFile,
-  parseMetricLine,
-} from './metric-line';
+import { RunFolder } from './file-run';
+import type { RunMeta } from './file-run';
+import { listSubdirs, pathKind, withLockFile } from './fs-util';
 import {
   SEARCH_MAX_RESULTS_DEFAULT,
   checkMaxResults,
   compareRunInfos,
   paginate,
+  validateRunFilter,
 } from './search';
 import { RUN_STATUSES } from './types';
 import type {
   ArtifactEntry,
   CreateRunRequest,
   Experiment,
-  KeyValue,
   LogBatchRequest,
   Metric,
   Run,
-  RunFilter,
   RunInfo,
-  RunViewType,
   SearchRunsRequest,
   SearchRunsResult,
   TrackingStore,
@@ -76,80 +65,18 @@ import {
   validateRunId,
   validateTag,
 } from './validation';
-import type { KeyKind } from './validation';
-import { emitYaml, parseYaml } from './yaml';
 
 const EXPERIMENT_LOCK = '.acsm-experiments.lock';
 const RUN_FOLDER = /^[a-zA-Z0-9][\w-]{0,255}$/;
 const EXPERIMENT_FOLDER = /^[a-zA-Z0-9][\w-]{0,63}$/;
 
-interface RunMeta {
-  info: RunInfo;
-  deletedTime: number | null;
-}
-
-function keyPath(folder: string, key: string): string {
-  return join(folder, ...key.split('/'));
-}
-
-function isCompleteMetricLine(line: string): boolean {
-  return parseMetricLine('', line) !== null;
-}
-
-function defaultUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
-}
-
-async function readMeta(dir: string) {
-  const path = join(dir, META);
-  const text = await readTextOrNull(path);
-  if (text === null) return null;
-  try {
-    return parseYaml(text);
-  } catch (e) {
-    throw new TrackingError(
-      'INTERNAL_ERROR',
-      `${path}: ${(e as Error).message}`,
-    );
-  }
-}
-
-function keyValues(record: Record<string, string>): KeyValue[] {
-  return Object.entries(record).map(([key, value]) => ({ key, value }));
-}
-
-/** Writes one file per key, in parallel (fsyncs overlap); last wins. */
-async function writeKeyFiles(
-  folder: string,
-  entries: KeyValue[],
-  tempDir: string,
-): Promise<void> {
-  const byKey = new Map(entries.map((e) => [e.key, e.value]));
-  await Promise.all(
-    [...byKey].map(([key, value]) =>
-      writeFileAtomic(keyPath(folder, key), value, tempDir),
-    ),
-  );
-}
-
-/** Every key file under `folder` (params, tags) with its raw value. */
-async function readKeyFiles(folder: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const key of await walkFiles(folder)) {
-    out[key] = (await readTextOrNull(keyPath(folder, key))) ?? '';
-  }
-  return out;
-}
+type LocatedRun = RunMeta & { run: RunFolder };
 
 export class FileStore implements TrackingStore {
   private readonly trash: string;
   /** Run id → run folder, checked before each use. */
   private readonly runDirs = new Map<string, string>();
-  /** Metric/param/tag paths known to be free of file/folder clashes. */
+  /** Key paths known free of file/folder clashes (see RunFolder). */
   private readonly checkedKeys = new Set<string>();
 
   private constructor(readonly root: string) {
@@ -163,16 +90,11 @@ export class FileStore implements TrackingStore {
   static async open(root = './mlruns'): Promise<FileStore> {
     const store = new FileStore(resolve(root));
     await mkdir(store.trash, { recursive: true });
-    if ((await store.experimentDir(DEFAULT_EXPERIMENT_ID)) === null) {
-      await store.withExperimentLock(async () => {
-        if (await store.experimentDir(DEFAULT_EXPERIMENT_ID)) return;
-        await store.writeNewExperiment(
-          DEFAULT_EXPERIMENT_ID,
-          DEFAULT_EXPERIMENT_NAME,
-          {},
-        );
-      });
-    }
+    await store.withExperimentLock(async () => {
+      if (await store.experimentDir(DEFAULT_EXPERIMENT_ID)) return;
+      const name = DEFAULT_EXPERIMENT_NAME;
+      await store.writeNewExperiment(DEFAULT_EXPERIMENT_ID, name, {});
+    });
     return store;
   }
 
@@ -192,22 +114,20 @@ export class FileStore implements TrackingStore {
     return null;
   }
 
+  private async allExperimentDirs(): Promise<string[]> {
+    const under = async (parent: string) =>
+      (await listSubdirs(parent))
+        .filter((n) => !NON_EXPERIMENT_FOLDERS.has(n))
+        .filter((n) => EXPERIMENT_FOLDER.test(n))
+        .map((n) => join(parent, n));
+    return [...(await under(this.root)), ...(await under(this.trash))];
+  }
+
   private async readExperiment(dir: string): Promise<Experiment | null> {
     const meta = await readMeta(dir);
     if (meta === null) return null;
     const tags = await readKeyFiles(join(dir, TAGS));
     return { ...parseExperimentMeta(meta), tags };
-  }
-
-  private async allExperimentDirs(): Promise<string[]> {
-    const active = (await listSubdirs(this.root))
-      .filter((n) => !NON_EXPERIMENT_FOLDERS.has(n))
-      .filter((n) => EXPERIMENT_FOLDER.test(n))
-      .map((n) => join(this.root, n));
-    const deleted = (await listSubdirs(this.trash))
-      .filter((n) => EXPERIMENT_FOLDER.test(n))
-      .map((n) => join(this.trash, n));
-    return [...active, ...deleted];
   }
 
   async getExperiment(experimentId: string): Promise<Experiment> {
@@ -274,13 +194,8 @@ export class FileStore implements TrackingStore {
       lastUpdateTime: now,
       tags: { ...tags },
     };
-    await this.writeExperimentMeta(dir, exp);
+    await writeMeta(dir, experimentMeta(exp));
     return exp;
-  }
-
-  private writeExperimentMeta(dir: string, exp: Experiment): Promise<void> {
-    const text = emitYaml(experimentMeta(exp));
-    return writeFileAtomic(join(dir, META), text, dir);
   }
 
   async setExperimentTag(
@@ -289,10 +204,9 @@ export class FileStore implements TrackingStore {
     value: string,
   ): Promise<void> {
     validateExperimentTag(key, value);
-    const exp = await this.getExperiment(experimentId);
-    requireActive(exp, 'set a tag on');
-    const dir = join(this.root, exp.experimentId);
-    await writeFileAtomic(keyPath(join(dir, TAGS), key), value, dir);
+    requireActive(await this.getExperiment(experimentId), 'set a tag on');
+    const dir = join(this.root, experimentId);
+    await writeKeyFiles(join(dir, TAGS), [{ key, value }], dir);
   }
 
   /** Marks the experiment and its runs deleted and moves it to `.trash`. */
@@ -304,18 +218,13 @@ export class FileStore implements TrackingStore {
     requireActive(exp, 'delete');
     const dir = join(this.root, experimentId);
     const now = Date.now();
-    for (const runDir of await this.runDirsOf(dir)) {
-      const meta = await this.readRunMeta(runDir);
+    for (const run of await this.runFoldersOf(dir)) {
+      const meta = await run.readMeta();
       if (meta?.info.lifecycleStage !== 'active') continue;
-      const info: RunInfo = { ...meta.info, lifecycleStage: 'deleted' };
-      await this.writeRunMeta(runDir, info, now);
+      await run.writeMeta({ ...meta.info, lifecycleStage: 'deleted' }, now);
     }
-    const deleted: Experiment = {
-      ...exp,
-      lifecycleStage: 'deleted',
-      lastUpdateTime: now,
-    };
-    await this.writeExperimentMeta(dir, deleted);
+    const deleted = { ...exp, lifecycleStage: 'deleted' as const };
+    await writeMeta(dir, experimentMeta({ ...deleted, lastUpdateTime: now }));
     await rename(dir, join(this.trash, experimentId));
     this.runDirs.clear();
     this.checkedKeys.clear();
@@ -323,10 +232,14 @@ export class FileStore implements TrackingStore {
 
   // ---- runs ----------------------------------------------------------
 
-  private async runDirsOf(experimentDir: string): Promise<string[]> {
+  private runFolder(dir: string): RunFolder {
+    return new RunFolder(dir, this.checkedKeys);
+  }
+
+  private async runFoldersOf(experimentDir: string): Promise<RunFolder[]> {
     return (await listSubdirs(experimentDir))
       .filter((n) => !NON_RUN_FOLDERS.has(n) && RUN_FOLDER.test(n))
-      .map((n) => join(experimentDir, n));
+      .map((n) => this.runFolder(join(experimentDir, n)));
   }
 
   async createRun(request: CreateRunRequest): Promise<RunInfo> {
@@ -334,72 +247,27 @@ export class FileStore implements TrackingStore {
     requireActive(exp, 'create a run in');
     const tags = { ...(request.tags ?? {}) };
     for (const [k, v] of Object.entries(tags)) validateTag(k, v);
-    const runName = resolveRunName(request.runName, tags[TAG_RUN_NAME]);
-    const userId = request.userId ?? tags[TAG_USER] ?? defaultUser();
-    const startTime = request.startTime ?? Date.now();
-    if (!Number.isSafeInteger(startTime)) {
-      throw invalid(
-        `createRun: startTime must be an integer, got ${startTime}`,
-      );
-    }
     const runId = randomUUID().replace(/-/g, '');
     const info: RunInfo = {
       runId,
       experimentId: exp.experimentId,
-      runName,
-      userId,
+      runName: resolveRunName(request.runName, tags[TAG_RUN_NAME]),
+      userId: request.userId ?? tags[TAG_USER] ?? defaultUser(),
       status: 'RUNNING',
-      startTime,
+      startTime: checkStartTime(request.startTime ?? Date.now()),
       endTime: null,
       artifactUri: `${exp.artifactLocation}/${runId}/${ARTIFACTS}`,
       lifecycleStage: 'active',
     };
-    tags[TAG_RUN_NAME] = runName;
-    tags[TAG_USER] ??= userId;
-    await this.writeNewRun(
-      join(this.root, exp.experimentId, runId),
-      info,
-      tags,
-    );
-    return info;
-  }
-
-  /** Folders and tags first, meta.yaml last. */
-  private async writeNewRun(
-    dir: string,
-    info: RunInfo,
-    tags: Record<string, string>,
-  ): Promise<void> {
-    for (const sub of [METRICS, PARAMS, TAGS]) {
-      await mkdir(join(dir, sub), { recursive: true });
-    }
+    tags[TAG_RUN_NAME] = info.runName;
+    tags[TAG_USER] ??= info.userId;
+    const dir = join(this.root, exp.experimentId, runId);
     if (info.artifactUri.startsWith('file:')) {
       await mkdir(localArtifactRoot(info), { recursive: true });
     }
-    await writeKeyFiles(join(dir, TAGS), keyValues(tags), dir);
-    await this.writeRunMeta(dir, info, null);
-    this.runDirs.set(info.runId, dir);
-  }
-
-  private writeRunMeta(
-    dir: string,
-    info: RunInfo,
-    deletedTime: number | null,
-  ): Promise<void> {
-    const text = emitYaml(runMeta(info, deletedTime));
-    return writeFileAtomic(join(dir, META), text, dir);
-  }
-
-  private async readRunMeta(dir: string): Promise<RunMeta | null> {
-    const meta = await readMeta(dir);
-    if (meta === null) return null;
-    const info = parseRunMeta(meta);
-    if (!info.runName) {
-      const tag = await readTextOrNull(join(dir, TAGS, TAG_RUN_NAME));
-      info.runName = tag ?? '';
-    }
-    const deleted = meta.deleted_time;
-    return { info, deletedTime: typeof deleted === 'number' ? deleted : null };
+    await this.runFolder(dir).create(info, tags);
+    this.runDirs.set(runId, dir);
+    return info;
   }
 
   /** The folder of a run, in any experiment, active or deleted. */
@@ -419,44 +287,32 @@ export class FileStore implements TrackingStore {
     throw notFound(`run '${runId}' does not exist`);
   }
 
-  private async runMetaOf(runId: string): Promise<RunMeta & { dir: string }> {
-    const dir = await this.runDir(runId);
-    const meta = await this.readRunMeta(dir);
+  private async locate(runId: string): Promise<LocatedRun> {
+    const run = this.runFolder(await this.runDir(runId));
+    const meta = await run.readMeta();
     if (meta === null) throw notFound(`run '${runId}' does not exist`);
-    return { ...meta, dir };
+    return { ...meta, run };
   }
 
-  private async activeRun(runId: string) {
-    const meta = await this.runMetaOf(runId);
-    if (meta.info.lifecycleStage !== 'active') {
+  /** MLflow refuses writes to a deleted run. */
+  private async locateActive(runId: string): Promise<LocatedRun> {
+    const located = await this.locate(runId);
+    if (located.info.lifecycleStage !== 'active') {
       throw invalid(
         `run '${runId}' must be in the 'active' state, it is deleted`,
       );
     }
-    return meta;
+    return located;
   }
 
   async getRun(runId: string): Promise<Run> {
-    const { dir, info } = await this.runMetaOf(runId);
-    return this.readRun(dir, info);
-  }
-
-  private async readRun(dir: string, info: RunInfo): Promise<Run> {
-    const metrics: Record<string, number> = {};
-    for (const key of await walkFiles(join(dir, METRICS))) {
-      const text =
-        (await readTextOrNull(keyPath(join(dir, METRICS), key))) ?? '';
-      const latest = latestMetric(parseMetricFile(key, text));
-      if (latest) metrics[key] = latest.value;
-    }
-    const params = await readKeyFiles(join(dir, PARAMS));
-    const tags = await readKeyFiles(join(dir, TAGS));
-    return { info, data: { metrics, params, tags } };
+    const { run, info } = await this.locate(runId);
+    return run.read(info);
   }
 
   async updateRun(runId: string, update: UpdateRunRequest): Promise<RunInfo> {
     checkUpdate(runId, update);
-    const { dir, info } = await this.activeRun(runId);
+    const { run, info } = await this.locateActive(runId);
     const next: RunInfo = {
       ...info,
       status: update.status ?? info.status,
@@ -464,109 +320,21 @@ export class FileStore implements TrackingStore {
       runName: update.runName ?? info.runName,
     };
     if (update.runName !== undefined) {
-      await writeFileAtomic(join(dir, TAGS, TAG_RUN_NAME), next.runName, dir);
+      await run.setTag(TAG_RUN_NAME, next.runName);
     }
-    await this.writeRunMeta(dir, next, null);
+    await run.writeMeta(next, null);
     return next;
   }
 
   async deleteRun(runId: string): Promise<void> {
-    const { dir, info } = await this.activeRun(runId);
-    const next: RunInfo = { ...info, lifecycleStage: 'deleted' };
-    await this.writeRunMeta(dir, next, Date.now());
+    const { run, info } = await this.locateActive(runId);
+    await run.writeMeta({ ...info, lifecycleStage: 'deleted' }, Date.now());
   }
-
-  // ---- logging -------------------------------------------------------
 
   async logBatch(runId: string, batch: LogBatchRequest): Promise<void> {
     validateBatch(batch);
-    const { dir, info } = await this.activeRun(runId);
-    const metrics = batch.metrics ?? [];
-    const tags = batch.tags ?? [];
-    const params = await this.newParams(dir, runId, batch.params ?? []);
-    await this.checkKeyPaths(dir, METRICS, 'metric', metrics);
-    await this.checkKeyPaths(dir, PARAMS, 'param', params);
-    await this.checkKeyPaths(dir, TAGS, 'tag', tags);
-    await writeKeyFiles(join(dir, PARAMS), params, dir);
-    await this.writeTags(dir, info, tags);
-    await this.appendMetrics(dir, metrics);
-  }
-
-  /** The params not yet logged; a changed value is an error. */
-  private async newParams(
-    dir: string,
-    runId: string,
-    params: KeyValue[],
-  ): Promise<KeyValue[]> {
-    const out: KeyValue[] = [];
-    for (const p of params) {
-      const old = await readTextOrNull(keyPath(join(dir, PARAMS), p.key));
-      if (old === null) out.push(p);
-      else if (old !== p.value) {
-        throw invalid(
-          `param '${p.key}' of run '${runId}' was logged as '${old}'; ` +
-            `changing it to '${p.value}' is not allowed`,
-        );
-      }
-    }
-    return out;
-  }
-
-  /**
-   * A key is a path: 'a' and 'a/b' cannot both exist. Checked for the
-   * whole batch before anything is written.
-   */
-  private async checkKeyPaths(
-    dir: string,
-    folder: string,
-    kind: KeyKind,
-    items: { key: string }[],
-  ): Promise<void> {
-    const keys = new Set(items.map((i) => i.key));
-    for (const key of keys) {
-      const id = `${dir}\0${folder}\0${key}`;
-      if (this.checkedKeys.has(id)) continue;
-      const segments = key.split('/');
-      for (let i = 1; i < segments.length; i += 1) {
-        const prefix = segments.slice(0, i).join('/');
-        const onDisk = await pathKind(keyPath(join(dir, folder), prefix));
-        if (keys.has(prefix) || onDisk === 'file') {
-          throw invalid(
-            `${kind} key '${key}' clashes with ${kind} '${prefix}'`,
-          );
-        }
-      }
-      if ((await pathKind(keyPath(join(dir, folder), key))) === 'dir') {
-        throw invalid(`${kind} key '${key}' clashes with keys under '${key}/'`);
-      }
-      this.checkedKeys.add(id);
-    }
-  }
-
-  /** Tags overwrite; `mlflow.runName` also renames the run. */
-  private async writeTags(dir: string, info: RunInfo, tags: KeyValue[]) {
-    await writeKeyFiles(join(dir, TAGS), tags, dir);
-    const rename = tags.filter((t) => t.key === TAG_RUN_NAME).pop();
-    if (rename && rename.value !== info.runName) {
-      await this.writeRunMeta(dir, { ...info, runName: rename.value }, null);
-    }
-  }
-
-  /** One append per key, in logging order. */
-  private async appendMetrics(dir: string, metrics: Metric[]): Promise<void> {
-    const byKey = new Map<string, string>();
-    for (const m of metrics) {
-      byKey.set(m.key, (byKey.get(m.key) ?? '') + formatMetricLine(m));
-    }
-    await Promise.all(
-      [...byKey].map(([key, text]) =>
-        appendLines(
-          keyPath(join(dir, METRICS), key),
-          text,
-          isCompleteMetricLine,
-        ),
-      ),
-    );
+    const { run, info } = await this.locateActive(runId);
+    await run.logBatch(info, batch);
   }
 
   setTag(runId: string, key: string, value: string): Promise<void> {
@@ -575,28 +343,23 @@ export class FileStore implements TrackingStore {
 
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
     validateKey('metric', key);
-    const dir = await this.runDir(runId);
-    const text = await readTextOrNull(keyPath(join(dir, METRICS), key));
-    return text === null ? [] : parseMetricFile(key, text);
+    return this.runFolder(await this.runDir(runId)).history(key);
   }
-
-  // ---- search --------------------------------------------------------
 
   async searchRuns(request: SearchRunsRequest): Promise<SearchRunsResult> {
     const maxResults = request.maxResults ?? SEARCH_MAX_RESULTS_DEFAULT;
     checkMaxResults(maxResults);
     const filter = request.filter ?? {};
-    checkFilter(filter);
+    validateRunFilter(filter);
     const view = request.runViewType ?? 'ACTIVE_ONLY';
-    const found: { dir: string; info: RunInfo }[] = [];
+    const found: LocatedRun[] = [];
     for (const experimentId of request.experimentIds) {
       const expDir = await this.experimentDir(experimentId);
-      if (expDir === null) continue;
-      for (const dir of await this.runDirsOf(expDir)) {
-        const meta = await this.readRunMeta(dir);
-        if (meta === null || meta.info.experimentId !== experimentId) continue;
-        if (await matches(dir, meta.info, view, filter)) {
-          found.push({ dir, info: meta.info });
+      for (const run of expDir ? await this.runFoldersOf(expDir) : []) {
+        const meta = await run.readMeta();
+        if (meta?.info.experimentId !== experimentId) continue;
+        if (await run.matches(meta.info, view, filter)) {
+          found.push({ ...meta, run });
         }
       }
     }
@@ -607,7 +370,7 @@ export class FileStore implements TrackingStore {
       maxResults,
     );
     const runs: Run[] = [];
-    for (const r of page) runs.push(await this.readRun(r.dir, r.info));
+    for (const r of page) runs.push(await r.run.read(r.info));
     return nextPageToken === undefined ? { runs } : { runs, nextPageToken };
   }
 
@@ -615,8 +378,8 @@ export class FileStore implements TrackingStore {
 
   private async artifacts(runId: string, write: boolean): Promise<ArtifactDir> {
     const { info } = write
-      ? await this.activeRun(runId)
-      : await this.runMetaOf(runId);
+      ? await this.locateActive(runId)
+      : await this.locate(runId);
     return new ArtifactDir(localArtifactRoot(info));
   }
 
@@ -655,6 +418,14 @@ export class FileStore implements TrackingStore {
 
 // ---- helpers -----------------------------------------------------------
 
+function defaultUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
 function activeOrThrow(exp: Experiment): Experiment {
   if (exp.lifecycleStage === 'active') return exp;
   throw new TrackingError(
@@ -686,6 +457,11 @@ function resolveRunName(runName?: string, tag?: string): string {
   return name;
 }
 
+function checkStartTime(startTime: number): number {
+  if (Number.isSafeInteger(startTime)) return startTime;
+  throw invalid(`createRun: startTime must be an integer, got ${startTime}`);
+}
+
 function checkUpdate(runId: string, update: UpdateRunRequest): void {
   if (update.status !== undefined && !RUN_STATUSES.includes(update.status)) {
     throw invalid(
@@ -699,37 +475,4 @@ function checkUpdate(runId: string, update: UpdateRunRequest): void {
     );
   }
   if (update.runName !== undefined) validateTag(TAG_RUN_NAME, update.runName);
-}
-
-function checkFilter(filter: RunFilter): void {
-  for (const [k, v] of Object.entries(filter.tags ?? {})) validateTag(k, v);
-  for (const k of Object.keys(filter.params ?? {})) validateKey('param', k);
-  if (filter.status !== undefined && !RUN_STATUSES.includes(filter.status)) {
-    throw invalid(`searchRuns: unknown status '${filter.status}'`);
-  }
-}
-
-async function matches(
-  dir: string,
-  info: RunInfo,
-  view: RunViewType,
-  filter: RunFilter,
-): Promise<boolean> {
-  if (view === 'ACTIVE_ONLY' && info.lifecycleStage !== 'active') return false;
-  if (view === 'DELETED_ONLY' && info.lifecycleStage !== 'deleted') {
-    return false;
-  }
-  if (filter.status !== undefined && info.status !== filter.status) {
-    return false;
-  }
-  for (const [folder, wanted] of [
-    [TAGS, filter.tags ?? {}],
-    [PARAMS, filter.params ?? {}],
-  ] as const) {
-    for (const [key, value] of Object.entries(wanted)) {
-      const actual = await readTextOrNull(keyPath(join(dir, folder), key));
-      if (actual !== value) return false;
-    }
-  }
-  return true;
 }

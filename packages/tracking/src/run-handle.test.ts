@@ -195,15 +195,28 @@ test('a refused batch is dropped and reported at end', async (t) => {
   const saved = await inner.getRun(run.runId);
   assert.equal(saved.info.status, 'FINISHED');
   assert.deepEqual(saved.data.metrics, {});
+
+  const again = await startRun(failingStore(inner, [refusal]), {
+    flushIntervalMs: 0,
+  });
+  again.logParams({ lr: 1 });
+  await new Promise((r) => setTimeout(r, 50));
+  await assert.rejects(again.end(), /refused/, 'a background refusal');
 });
 
 test('the periodic flush writes without an explicit flush', async (t) => {
   const store = await openTemp(t);
   const run = await startRun(store, { flushIntervalMs: 20 });
+  t.after(() => run.end('KILLED'));
   run.logMetric('loss', 5);
-  await new Promise((r) => setTimeout(r, 120));
   const dir = join(store.root, '0', run.runId, 'metrics');
-  assert.ok(existsSync(join(dir, 'loss')));
+  const written = () =>
+    existsSync(join(dir, 'loss')) &&
+    readFileSync(join(dir, 'loss'), 'utf8').endsWith('\n');
+  const deadline = Date.now() + 10_000;
+  while (!written() && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
   assert.match(readFileSync(join(dir, 'loss'), 'utf8'), /^\d+ 5 0\n$/);
   await run.end('KILLED');
   assert.deepEqual(readdirSync(dir), ['loss']);

@@ -90,22 +90,26 @@ export class RunHandle {
    */
   logParams(config: Record<string, unknown>): void {
     this.checkOpen('logParams');
-    const fresh = Object.entries(flattenParams(config)).filter(([k, v]) => {
-      validateParam(k, v);
-      const old = this.knownParams.get(k);
-      if (old !== undefined && old !== v) {
-        throw invalid(
-          `param '${k}' of run '${this.runId}' was logged as '${old}'; ` +
-            `changing it to '${v}' is not allowed`,
-        );
-      }
-      return old === undefined;
-    });
+    const entries = Object.entries(flattenParams(config));
+    const fresh = entries.filter(([k, v]) => this.isNewParam(k, v));
     for (const [key, value] of fresh) {
       this.knownParams.set(key, value);
       this.params.push({ key, value });
     }
     if (fresh.length > 0) this.flushInBackground();
+  }
+
+  /** Validates one param; false when it was logged with this value. */
+  private isNewParam(key: string, value: string): boolean {
+    validateParam(key, value);
+    const old = this.knownParams.get(key);
+    if (old !== undefined && old !== value) {
+      throw invalid(
+        `param '${key}' of run '${this.runId}' was logged as '${old}'; ` +
+          `changing it to '${value}' is not allowed`,
+      );
+    }
+    return old === undefined;
   }
 
   logMetric(key: string, value: number, step = 0): void {
@@ -155,14 +159,22 @@ export class RunHandle {
    * error, or the batches refused since the last flush.
    */
   flush(): Promise<void> {
-    const done = this.chain.then(() => this.flushNow());
-    this.chain = done.catch(() => undefined);
-    return done;
+    return this.enqueue(async () => {
+      await this.flushNow();
+      this.throwFailures();
+    });
   }
 
-  /** A flush whose transient errors are left for the next flush. */
+  /** A flush whose errors wait for the next flush() or end(). */
   private flushInBackground(): void {
-    this.flush().catch(() => undefined);
+    this.enqueue(() => this.flushNow()).catch(() => undefined);
+  }
+
+  /** Flushes run one after another, so metric order is kept. */
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const done = this.chain.then(step);
+    this.chain = done.catch(() => undefined);
+    return done;
   }
 
   private async flushNow(): Promise<void> {
@@ -183,14 +195,12 @@ export class RunHandle {
         }
       }
     }
-    this.throwFailures();
   }
 
   /** Puts unsent batches back in front of what was logged since. */
   private requeue(batches: LogBatchRequest[]): void {
-    const tags = new Map<string, string>();
-    for (const b of batches)
-      for (const t of b.tags ?? []) tags.set(t.key, t.value);
+    const unsent = batches.flatMap((b) => b.tags ?? []);
+    const tags = new Map(unsent.map((t) => [t.key, t.value]));
     for (const [k, v] of this.tags) tags.set(k, v);
     this.metrics = [
       ...batches.flatMap((b) => b.metrics ?? []),

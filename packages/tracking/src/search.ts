@@ -2,7 +2,9 @@
 // run first, page tokens that are base64 JSON `{"offset": n}`.
 
 import { invalid } from './errors';
-import type { RunInfo } from './types';
+import { RUN_STATUSES } from './types';
+import type { RunFilter, RunInfo } from './types';
+import { validateKey, validateTag } from './validation';
 
 export const SEARCH_MAX_RESULTS_DEFAULT = 1000;
 export const SEARCH_MAX_RESULTS_THRESHOLD = 50000;
@@ -55,4 +57,13 @@ export function paginate<T>(
 export function compareRunInfos(a: RunInfo, b: RunInfo): number {
   if (a.startTime !== b.startTime) return b.startTime - a.startTime;
   return a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0;
+}
+
+/** Keys and status of a run filter, checked before any lookup. */
+export function validateRunFilter(filter: RunFilter): void {
+  for (const [k, v] of Object.entries(filter.tags ?? {})) validateTag(k, v);
+  for (const k of Object.keys(filter.params ?? {})) validateKey('param', k);
+  if (filter.status !== undefined && !RUN_STATUSES.includes(filter.status)) {
+    throw invalid(`searchRuns: unknown status '${filter.status}'`);
+  }
 }

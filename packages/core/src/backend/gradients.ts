@@ -72,6 +72,8 @@ function registerConv2dGradient(): void {
  * Gradient of Conv2D for any dilation: tfjs's own (backprop kernels) at
  * dilation 1, else the forward-conv forms of conv-backprop.ts, which
  * handle the dilation that tfjs 4.22's gradient rejects.
+ * NOTE: tf.fused.conv2d differentiates inside the op and still rejects
+ * dilations > 1; dilated convolutions must use tf.conv2d.
  */
 function conv2dGrad(
   dy: tf.Tensor | tf.Tensor[],

@@ -1,8 +1,11 @@
 // Training kernels for the WebAssembly backend. tfjs-backend-wasm 4.22
-// lacks Conv2DBackpropFilter and UnsortedSegmentSum, runs
-// Conv2DBackpropInput as a naive loop, and returns wrong MaxPoolGrad values
-// for windows of 3 or less; each kernel below is built from forward ops
+// lacks Conv2DBackpropFilter and UnsortedSegmentSum (the gradient of
+// gather), runs Conv2DBackpropInput as a naive loop (a training step ~3x
+// slower), and its MaxPoolGrad returns wrong values (seen for 1x1 to 5x5
+// windows, strides 1 and 2). Each kernel below is built from forward ops
 // that the backend runs fast and right, and replaces or adds the kernel.
+// TODO: DepthwiseConv2dNativeBackpropFilter/Input are missing too; no
+// network here uses a depthwise conv.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo } from './conv-backprop';

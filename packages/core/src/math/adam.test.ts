@@ -84,8 +84,12 @@ describe('Adam', () => {
   test('10 steps leak nothing; only the given map is updated', () => {
     const theta = { w: tf.variable(tf.ones([2, 2])) };
     const other = tf.variable(tf.ones([2, 2]));
-    const adam = new Adam(theta, { beta1: -0.5, beta2: 0.9 });
     const g = tf.ones([2, 2]);
+    assertNoLeak(() => {
+      const scratch = new Adam(theta, { beta1: -0.5, beta2: 0.9 });
+      scratch.dispose();
+    });
+    const adam = new Adam(theta, { beta1: -0.5, beta2: 0.9 });
     assertNoLeak(() => {
       for (let k = 0; k < 10; k++) adam.applyGradients({ w: g });
     });

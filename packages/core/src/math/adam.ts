@@ -27,7 +27,7 @@ type Moments = Record<string, tf.Variable>;
 function zerosLike(variables: Record<string, tf.Variable>): Moments {
   const out: Moments = {};
   for (const [k, v] of Object.entries(variables)) {
-    out[k] = tf.variable(tf.zerosLike(v), false);
+    out[k] = tf.tidy(() => tf.variable(tf.zerosLike(v), false));
   }
   return out;
 }

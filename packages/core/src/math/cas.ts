@@ -82,6 +82,8 @@ function checkStepSize(sigmas: readonly number[], options: CasOptions) {
  * x ← x + η σ_i² s(x, σ_i), then + β σ_(i+1) z unless i = L', with
  * β = √(1 − ((1 − η)/γ)²). nσ > 1 refines the grid to (L − 1)·nσ + 1
  * levels, one step each. x: [N, H, W, C] start, not disposed.
+ * NOTE: γ_i = σ_(i+1)/σ_i is taken per level, so a non-geometric schedule
+ * stays consistent; on the paper's geometric grid it is the one γ.
  */
 export function consistentAnnealed(
   scoreNet: LevelScoreNetwork,

@@ -74,18 +74,14 @@ export function dsmLoss(
   const { sigmas, rng } = options;
   checkImages(fn, 'x', x);
   checkSigmas(fn, sigmas, 1);
-  if (typeof rng?.nextSeed !== 'function') fail(fn, `rng must be an Rng`);
+  if (typeof rng?.nextSeed !== 'function')
+    fail(fn, `rng must be an Rng, got ${rng}`);
   checkFinite(fn, 'x', x);
   const levels = drawLevels(rng, x.shape[0], sigmas.length);
   const values = Float32Array.from(levels, (i) => sigmas[i]);
   const sigma = tf.tensor4d(values, [x.shape[0], 1, 1, 1]);
-  const z: tf.Tensor4D = tf.randomNormal(
-    x.shape,
-    0,
-    1,
-    'float32',
-    rng.nextSeed(),
-  );
+  const seed = rng.nextSeed();
+  const z: tf.Tensor4D = tf.randomNormal(x.shape, 0, 1, 'float32', seed);
   const result = dsmLossWithNoise(scoreNet, x, { sigma, z });
   z.dispose();
   return { ...result, sigma, levels };

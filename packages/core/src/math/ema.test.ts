@@ -28,6 +28,7 @@ describe('Ema', () => {
   test('mismatched maps and bad decays name themselves', () => {
     const theta = { w: tf.variable(tf.zeros([2])) };
     assert.throws(() => new Ema(theta, 1), /Ema: decay .* got 1/);
+    assertNoLeak(() => new Ema(theta, 0.9).dispose());
     const ema = new Ema(theta, 0.5);
     const other = { v: tf.variable(tf.zeros([2])) };
     assert.throws(

@@ -15,7 +15,7 @@ import {
 export interface StepInfo {
   /** 0-based count of network evaluations so far. */
   readonly step: number;
-  /** 0-based index of the level in the schedule the sampler runs. */
+  /** 0-based level in the schedule run (CAS: the refined grid). */
   readonly levelIndex: number;
   readonly sigma: number;
   /** [N, H, W, C] input of the step; valid during the call only (clone). */

@@ -187,29 +187,37 @@ function farthestPair(rows: Rows, chunk: number): [number, number] {
   return [best.i, best.j];
 }
 
+/** Fails unless data holds whole, finite rows of dim values. */
+function checkFlat(fn: string, data: Float32Array, dim?: number): number {
+  if (dim === undefined) fail(fn, 'dim is required for a Float32Array');
+  checkInteger(fn, 'dim', dim, 1);
+  if (data.length % dim !== 0) {
+    fail(fn, `images.length=${data.length} is not a multiple of ${dim}`);
+  }
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) fail(fn, `images must be finite, got ${data[bad]} at ${bad}`);
+  return dim;
+}
+
 function toRows(fn: string, images: tf.Tensor | Float32Array, dim?: number) {
   if (images instanceof Float32Array) {
-    if (dim === undefined) fail(fn, 'dim is required for a Float32Array');
-    checkInteger(fn, 'dim', dim, 1);
-    if (images.length % dim !== 0) {
-      fail(fn, `images.length=${images.length} is not a multiple of ${dim}`);
-    }
-    const bad = images.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0)
-      fail(fn, `images must be finite, got ${images[bad]} at ${bad}`);
-    return { rows: arrayRows(images, dim), owned: null };
+    const rows = arrayRows(images, checkFlat(fn, images, dim));
+    return { rows, owned: null };
   }
   checkFinite(fn, 'images', images);
   const n = images.shape[0] ?? 0;
-  const flat = tf.reshape(images, [n, images.size / Math.max(n, 1)]);
-  return { rows: tensorRows(flat as tf.Tensor2D), owned: flat };
+  const flat = tf.tidy(() =>
+    tf.reshape(tf.cast(images, 'float32'), [n, images.size / (n || 1)]),
+  ) as tf.Tensor2D;
+  return { rows: tensorRows(flat), owned: flat };
 }
 
 /**
  * σ_1 ≈ the largest pairwise Euclidean distance over the whole training set
  * (Song & Ermon 2020, arXiv:2006.09011, Technique 1; PAPER.md §8). images:
  * [N, ...] tensor or flat [N·D] Float32Array, on the training pixel scale.
- * The pair is found in float32 blocks, its distance recomputed in float64.
+ * The farthest pair is found in float32 blocks (ties within float32
+ * rounding may pick either) and its distance recomputed in float64.
  */
 export function sigmaMaxFromData(
   images: tf.Tensor | Float32Array,

@@ -34,7 +34,7 @@ test('dilated conv via space-to-batch equals tf.conv2d with dilations', () => {
   }
 });
 
-test('dilated conv has gradients for input and filter, and leaks nothing', () => {
+test('dilated conv: gradients for input and filter, no leaks', () => {
   const x = tf.randomNormal([1, 6, 6, 2], 0, 1, 'float32', 1) as tf.Tensor4D;
   const w = tf.randomNormal([3, 3, 2, 2], 0, 1, 'float32', 2) as tf.Tensor4D;
   const start = tf.memory().numTensors;

@@ -1,7 +1,10 @@
 // Convolutions in NHWC with PyTorch's padding conventions. Weights are
-// [kh, kw, in, out] (tfjs layout); PyTorch stores [out, in, kh, kw].
+// [kh, kw, in, out] (tfjs layout).
+//
+// NOTE: PyTorch stores conv weights [out, in, kh, kw]; names follow its
+// state_dict but the layout is tfjs's (convert with permute(2, 3, 1, 0)).
 import * as tf from '@tensorflow/tfjs-core';
-import { getParam, type ParamSpec, type Params } from '../params';
+import type { ParamScope, ParamSpec } from '../params';
 import type { Init } from '../params';
 import { torchDefault, xavierUniform } from './init';
 
@@ -59,62 +62,39 @@ export function convSpecs(layer: ConvLayer, init: WeightInit): ParamSpec[] {
 }
 
 /**
- * Applies a conv layer to x [N, H, W, in] → [N, H', W', out]; `weight`
- * overrides the stored one (spectral norm passes W/σ).
+ * Applies a conv layer to x [N, H, W, in] → [N, H', W', out] with the
+ * weight the scope gives (the stored one, or W/σ under spectral norm).
  */
 export function applyConv(
-  params: Params,
+  scope: ParamScope,
   layer: ConvLayer,
   x: tf.Tensor4D,
-  owner: string,
-  weight?: tf.Tensor4D,
 ): tf.Tensor4D {
-  const w =
-    weight ??
-    (getParam(params, `${layer.prefix}.weight`, owner) as tf.Tensor4D);
-  let h = layer.padTopLeft
-    ? tf.pad(x, [
-        [0, 0],
-        [1, 0],
-        [1, 0],
-        [0, 0],
-      ])
-    : x;
+  const w = scope.weight(layer.prefix) as tf.Tensor4D;
+  const pads: Array<[number, number]> = [
+    [0, 0],
+    [1, 0],
+    [1, 0],
+    [0, 0],
+  ];
+  let h = layer.padTopLeft ? tf.pad(x, pads) : x;
   h = conv2dSame(h, w, layer.dilation);
-  if (layer.bias)
-    h = tf.add(h, getParam(params, `${layer.prefix}.bias`, owner));
+  if (layer.bias) h = tf.add(h, scope.param(`${layer.prefix}.bias`));
   return layer.meanPool ? meanPool2(h) : h;
 }
 
 /**
  * Stride-1 convolution with PyTorch's `padding = dilation·(k − 1)/2`
- * ("same" for odd k). Dilated convolutions go through space-to-batch
- * (Yu & Koltun 2016, arXiv:1511.07122; as TF's atrous conv does).
+ * ("same" for odd k). Training through a dilated conv needs the conv2d
+ * gradient that @acsm/core's initBackend registers.
  */
 export function conv2dSame(
   x: tf.Tensor4D,
   w: tf.Tensor4D,
   dilation: number,
 ): tf.Tensor4D {
-  if (dilation === 1) return tf.conv2d(x, w, 1, 'same');
-  // NOTE: tfjs-core 4.22 has no conv2d gradient for dilation > 1, so the
-  // dilated conv is a plain 'valid' conv on the d×d interleaved sub-images.
-  const d = dilation;
-  const pad = (d * (w.shape[0] - 1)) / 2;
-  const [, height, width] = x.shape;
-  const extraH = (d - ((height + 2 * pad) % d)) % d;
-  const extraW = (d - ((width + 2 * pad) % d)) % d;
-  const paddings = [
-    [pad, pad + extraH],
-    [pad, pad + extraW],
-  ];
-  const batched = tf.spaceToBatchND(x, [d, d], paddings);
-  const y = tf.conv2d(batched as tf.Tensor4D, w, 1, 'valid');
-  const crops = [
-    [0, extraH],
-    [0, extraW],
-  ];
-  return tf.batchToSpaceND(y, [d, d], crops) as tf.Tensor4D;
+  // Symmetric padding d·(k − 1)/2 for odd k: PyTorch's padding=d.
+  return tf.conv2d(x, w, 1, 'same', 'NHWC', dilation);
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { paramScope } from '../params';
 import { useCpuBackend } from '../testing/setup';
 import { instanceNormPlus, instanceNormPlusSpecs } from './instance-norm-plus';
 
@@ -68,7 +69,7 @@ test('InstanceNorm++ matches a loop-by-loop computation', () => {
     'n.beta': tf.variable(tf.tensor1d(beta)),
   };
   const start = tf.memory().numTensors;
-  const y = tf.tidy(() => instanceNormPlus(params, 'n', x, 'test'));
+  const y = tf.tidy(() => instanceNormPlus(paramScope(params, 'test'), 'n', x));
   assert.equal(tf.memory().numTensors, start + 1, 'only the output is new');
   const got = Array.from(y.dataSync());
   const want = reference();

@@ -2,7 +2,7 @@
 // arXiv:2006.09011, appendix B; `InstanceNorm2dPlus` of ncsnv2's
 // normalization.py).
 import * as tf from '@tensorflow/tfjs-core';
-import { getParam, type ParamSpec, type Params } from '../params';
+import type { ParamScope, ParamSpec } from '../params';
 import { constant, normal } from './init';
 
 /** Variance floor of both standardisations (PyTorch's default eps). */
@@ -34,14 +34,13 @@ export function instanceNormPlusSpecs(
  * z_c = (x − μ_c)/√(s_c² + ε) + α_c (μ_c − m)/√(v + ε), out = γ_c z_c + β_c.
  */
 export function instanceNormPlus(
-  params: Params,
+  scope: ParamScope,
   prefix: string,
   x: tf.Tensor4D,
-  owner: string,
 ): tf.Tensor4D {
-  const alpha = getParam(params, `${prefix}.alpha`, owner);
-  const gamma = getParam(params, `${prefix}.gamma`, owner);
-  const beta = getParam(params, `${prefix}.beta`, owner);
+  const alpha = scope.param(`${prefix}.alpha`);
+  const gamma = scope.param(`${prefix}.gamma`);
+  const beta = scope.param(`${prefix}.beta`);
   const channels = x.shape[3];
   const { mean, variance } = tf.moments(x, [1, 2], true); // [N, 1, 1, C]
   const h = tf.div(

@@ -1,7 +1,8 @@
-// Fully connected layers. Weights are [in, out] (x·W); PyTorch stores
-// [out, in] (x·Wᵀ).
+// Fully connected layers, x·W + b with W [in, out].
+//
+// NOTE: PyTorch stores Linear weights [out, in] (x·Wᵀ); transpose them.
 import * as tf from '@tensorflow/tfjs-core';
-import { getParam, type ParamSpec, type Params } from '../params';
+import type { ParamScope, ParamSpec } from '../params';
 import type { Init } from '../params';
 import type { WeightInit } from './conv';
 import { torchDefault, xavierUniform } from './init';
@@ -35,17 +36,12 @@ export function linearSpecs(layer: LinearLayer, init: WeightInit): ParamSpec[] {
   ];
 }
 
-/** x [N, in] → x·W + b [N, out]; `weight` overrides the stored one. */
+/** x [N, in] → x·W + b [N, out], W from the scope. */
 export function applyLinear(
-  params: Params,
+  scope: ParamScope,
   layer: LinearLayer,
   x: tf.Tensor2D,
-  owner: string,
-  weight?: tf.Tensor2D,
 ): tf.Tensor2D {
-  const w =
-    weight ??
-    (getParam(params, `${layer.prefix}.weight`, owner) as tf.Tensor2D);
-  const b = getParam(params, `${layer.prefix}.bias`, owner);
-  return tf.add(tf.matMul(x, w), b);
+  const w = scope.weight(layer.prefix) as tf.Tensor2D;
+  return tf.add(tf.matMul(x, w), scope.param(`${layer.prefix}.bias`));
 }

@@ -1,7 +1,7 @@
 // RefineNet blocks (Lin et al. 2017, arXiv:1611.06612) as NCSNv2 uses them
 // (ncsnv2's layers.py: RCUBlock, MSFBlock, CRPBlock, RefineBlock), with ELU.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamSpec, Params } from '../params';
+import type { ParamScope, ParamSpec } from '../params';
 import { applyConv, convSpecs, type ConvLayer } from './conv';
 
 /** One RefineBlock as data. */
@@ -16,16 +16,12 @@ export interface RefineBlockLayer {
   readonly end: boolean;
 }
 
-function conv3x3(prefix: string, inC: number, outC: number, bias: boolean) {
-  const layer: ConvLayer = {
-    prefix,
-    inChannels: inC,
-    outChannels: outC,
-    kernelSize: 3,
-    dilation: 1,
-    bias,
-  };
-  return layer;
+function conv3x3(
+  prefix: string,
+  [inChannels, outChannels]: [number, number],
+  bias: boolean,
+): ConvLayer {
+  return { prefix, inChannels, outChannels, kernelSize: 3, dilation: 1, bias };
 }
 
 /** Convs of a residual conv unit: `${prefix}.{b}_{s}_conv`, no bias. */
@@ -36,7 +32,7 @@ function rcuConvs(
 ): ConvLayer[][] {
   return Array.from({ length: blocks }, (_, b) =>
     [1, 2].map((s) =>
-      conv3x3(`${prefix}.${b + 1}_${s}_conv`, features, features, false),
+      conv3x3(`${prefix}.${b + 1}_${s}_conv`, [features, features], false),
     ),
   );
 }
@@ -50,10 +46,10 @@ function refineLayers(block: RefineBlockLayer) {
   const msf = block.start
     ? []
     : inPlanes.map((c, i) =>
-        conv3x3(`${prefix}.msf.convs.${i}`, c, features, true),
+        conv3x3(`${prefix}.msf.convs.${i}`, [c, features], true),
       );
   const crp = [0, 1].map((i) =>
-    conv3x3(`${prefix}.crp.convs.${i}`, features, features, false),
+    conv3x3(`${prefix}.crp.convs.${i}`, [features, features], false),
   );
   const output = rcuConvs(
     `${prefix}.output_convs`,
@@ -72,73 +68,67 @@ export function refineBlockSpecs(block: RefineBlockLayer): ParamSpec[] {
 
 /** Residual conv unit: per block, x + conv(elu(conv(elu(x)))). */
 function rcu(
-  params: Params,
+  scope: ParamScope,
   blocks: ConvLayer[][],
   x: tf.Tensor4D,
-  owner: string,
 ): tf.Tensor4D {
   let h = x;
   for (const convs of blocks) {
     let path = h;
-    for (const layer of convs) {
-      path = applyConv(params, layer, tf.elu(path), owner);
-    }
+    for (const layer of convs) path = applyConv(scope, layer, tf.elu(path));
     h = tf.add(h, path);
   }
   return h;
 }
 
 /**
- * Multi-resolution fusion: Σ_i up(conv_i(x_i)), bilinear with
- * align_corners = true as F.interpolate in MSFBlock.
+ * Multi-resolution fusion at the size of xs[0]: Σ_i up(conv_i(x_i)),
+ * bilinear with align_corners = true as F.interpolate in MSFBlock.
  */
 function msf(
-  params: Params,
+  scope: ParamScope,
   convs: ConvLayer[],
   xs: tf.Tensor4D[],
-  size: [number, number],
-  owner: string,
 ): tf.Tensor4D {
+  const size: [number, number] = [xs[0].shape[1], xs[0].shape[2]];
   const parts = convs.map((layer, i) => {
-    const h = applyConv(params, layer, xs[i], owner);
+    const h = applyConv(scope, layer, xs[i]);
     const same = h.shape[1] === size[0] && h.shape[2] === size[1];
     return same ? h : tf.image.resizeBilinear(h, size, true);
   });
   return tf.addN(parts);
 }
 
-/** Chained residual pooling: x = elu(x); path ← conv(maxpool5(path)); x += path. */
+/**
+ * Chained residual pooling: x = elu(x), then twice
+ * path ← conv(maxpool5(path)), x ← x + path.
+ */
 function crp(
-  params: Params,
+  scope: ParamScope,
   convs: ConvLayer[],
   x: tf.Tensor4D,
-  owner: string,
 ): tf.Tensor4D {
   let h = tf.elu(x);
   let path = h;
   for (const layer of convs) {
-    path = applyConv(params, layer, tf.maxPool(path, 5, 1, 'same'), owner);
+    path = applyConv(scope, layer, tf.maxPool(path, 5, 1, 'same'));
     h = tf.add(h, path);
   }
   return h;
 }
 
 /**
- * A RefineBlock on inputs xs [N, H_i, W_i, inPlanes_i] → [N, size, features]:
- * adapt each input with two RCUs, fuse, chained residual pooling, output RCUs.
+ * A RefineBlock on xs[i] [N, H_i, W_i, inPlanes_i] → [N, H_0, W_0,
+ * features] (the size of the first input): adapt each input with two RCUs,
+ * fuse, chained residual pooling, output RCUs.
  */
 export function refineBlock(
-  params: Params,
+  scope: ParamScope,
   block: RefineBlockLayer,
   xs: tf.Tensor4D[],
-  size: [number, number],
-  owner: string,
 ): tf.Tensor4D {
   const layers = refineLayers(block);
-  const adapted = xs.map((x, i) => rcu(params, layers.adapt[i], x, owner));
-  const fused = block.start
-    ? adapted[0]
-    : msf(params, layers.msf, adapted, size, owner);
-  const pooled = crp(params, layers.crp, fused, owner);
-  return rcu(params, layers.output, pooled, owner);
+  const adapted = xs.map((x, i) => rcu(scope, layers.adapt[i], x));
+  const fused = block.start ? adapted[0] : msf(scope, layers.msf, adapted);
+  return rcu(scope, layers.output, crp(scope, layers.crp, fused));
 }

@@ -1,7 +1,7 @@
 // NCSNv2's pre-activation residual block (ncsnv2's layers.py,
 // `ResidualBlock`): norm → ELU → conv → norm → ELU → conv, plus shortcut.
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamSpec, Params } from '../params';
+import type { ParamScope, ParamSpec } from '../params';
 import { applyConv, convSpecs, type ConvLayer } from './conv';
 import { instanceNormPlus, instanceNormPlusSpecs } from './instance-norm-plus';
 
@@ -25,12 +25,11 @@ interface ResidualLayers {
   readonly shortcut: ConvLayer | null;
 }
 
+/** A conv with bias; `dilation` 1 for a plain one. */
 function conv(
   prefix: string,
-  inChannels: number,
-  outChannels: number,
-  kernelSize: number,
-  dilation: number,
+  [inChannels, outChannels]: [number, number],
+  [kernelSize, dilation]: [number, number],
 ): ConvLayer {
   return { prefix, inChannels, outChannels, kernelSize, dilation, bias: true };
 }
@@ -39,47 +38,41 @@ function conv(
  * A conv followed by 2×2 mean pooling, ncsnv2's `ConvMeanPool`; with
  * adjust_padding its conv sits at index 1 of a Sequential after ZeroPad2d.
  */
-function convMeanPool(
-  prefix: string,
-  inC: number,
-  outC: number,
-  kernelSize: number,
-  adjust: boolean,
-): ConvLayer {
-  const name = adjust ? `${prefix}.conv.1` : `${prefix}.conv`;
-  const base = conv(name, inC, outC, kernelSize, 1);
-  return { ...base, padTopLeft: adjust, meanPool: true };
+function convMeanPool(layer: ConvLayer, adjust: boolean): ConvLayer {
+  const prefix = `${layer.prefix}.conv${adjust ? '.1' : ''}`;
+  return { ...layer, prefix, padTopLeft: adjust, meanPool: true };
 }
 
 function downLayers(b: ResidualBlockLayer): ResidualLayers {
   const { prefix: p, inChannels: i, outChannels: o } = b;
   if (b.dilation !== null) {
-    const d = b.dilation;
+    const k: [number, number] = [3, b.dilation];
     return {
-      conv1: conv(`${p}.conv1`, i, i, 3, d),
+      conv1: conv(`${p}.conv1`, [i, i], k),
       norm2Channels: i,
-      conv2: conv(`${p}.conv2`, i, o, 3, d),
-      shortcut: conv(`${p}.shortcut`, i, o, 3, d),
+      conv2: conv(`${p}.conv2`, [i, o], k),
+      shortcut: conv(`${p}.shortcut`, [i, o], k),
     };
   }
   const adjust = b.adjustPadding;
   return {
-    conv1: conv(`${p}.conv1`, i, i, 3, 1),
+    conv1: conv(`${p}.conv1`, [i, i], [3, 1]),
     norm2Channels: i,
-    conv2: convMeanPool(`${p}.conv2`, i, o, 3, adjust),
-    shortcut: convMeanPool(`${p}.shortcut`, i, o, 1, adjust),
+    conv2: convMeanPool(conv(`${p}.conv2`, [i, o], [3, 1]), adjust),
+    shortcut: convMeanPool(conv(`${p}.shortcut`, [i, o], [1, 1]), adjust),
   };
 }
 
 function sameSizeLayers(b: ResidualBlockLayer): ResidualLayers {
   const { prefix: p, inChannels: i, outChannels: o } = b;
-  const d = b.dilation ?? 1;
-  const shortcutKernel = b.dilation === null ? 1 : 3;
+  const k: [number, number] = [3, b.dilation ?? 1];
+  // A dilated block's shortcut is a dilated 3×3 conv, a plain one's 1×1.
+  const short: [number, number] = b.dilation === null ? [1, 1] : k;
   return {
-    conv1: conv(`${p}.conv1`, i, o, 3, d),
+    conv1: conv(`${p}.conv1`, [i, o], k),
     norm2Channels: o,
-    conv2: conv(`${p}.conv2`, o, o, 3, d),
-    shortcut: i === o ? null : conv(`${p}.shortcut`, i, o, shortcutKernel, d),
+    conv2: conv(`${p}.conv2`, [o, o], k),
+    shortcut: i === o ? null : conv(`${p}.shortcut`, [i, o], short),
   };
 }
 
@@ -104,19 +97,15 @@ export function residualBlockSpecs(b: ResidualBlockLayer): ParamSpec[] {
  * (He et al. 2016, arXiv:1603.05027; ncsnv2's `ResidualBlock`).
  */
 export function residualBlock(
-  params: Params,
+  scope: ParamScope,
   b: ResidualBlockLayer,
   x: tf.Tensor4D,
-  owner: string,
 ): tf.Tensor4D {
   const layers = residualLayers(b);
-  const p = b.prefix;
-  let h = tf.elu(instanceNormPlus(params, `${p}.normalize1`, x, owner));
-  h = applyConv(params, layers.conv1, h, owner);
-  h = tf.elu(instanceNormPlus(params, `${p}.normalize2`, h, owner));
-  h = applyConv(params, layers.conv2, h, owner);
-  const shortcut = layers.shortcut
-    ? applyConv(params, layers.shortcut, x, owner)
-    : x;
+  let h = tf.elu(instanceNormPlus(scope, `${b.prefix}.normalize1`, x));
+  h = applyConv(scope, layers.conv1, h);
+  h = tf.elu(instanceNormPlus(scope, `${b.prefix}.normalize2`, h));
+  h = applyConv(scope, layers.conv2, h);
+  const shortcut = layers.shortcut ? applyConv(scope, layers.shortcut, x) : x;
   return tf.add(shortcut, h);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { initParams, type Params } from '../params';
+import { initParams, paramScope, type Params } from '../params';
 import { useCpuBackend } from '../testing/setup';
 import { spectralNormalized, spectralNormSpec } from './spectral-norm';
 
@@ -43,10 +43,12 @@ function snParams(weight: tf.Tensor, seed: number): Params {
 function iterate(params: Params, n: number): tf.Tensor {
   for (let i = 0; i < n - 1; i++) {
     tf.tidy(() => {
-      spectralNormalized(params, 'layer', true, 'test');
+      spectralNormalized(paramScope(params, 'test'), 'layer', true);
     });
   }
-  return tf.tidy(() => spectralNormalized(params, 'layer', true, 'test'));
+  return tf.tidy(() =>
+    spectralNormalized(paramScope(params, 'test'), 'layer', true),
+  );
 }
 
 test('2×2: after power iterations W/σ has largest singular value 1', () => {
@@ -80,18 +82,18 @@ test('u advances only in training; no tensor leaks', () => {
   const u0 = Array.from(params['layer.u0'].dataSync());
   const start = tf.memory().numTensors;
   tf.tidy(() => {
-    spectralNormalized(params, 'layer', false, 'test');
+    spectralNormalized(paramScope(params, 'test'), 'layer', false);
   });
   assert.deepEqual(Array.from(params['layer.u0'].dataSync()), u0);
   tf.tidy(() => {
-    spectralNormalized(params, 'layer', true, 'test');
+    spectralNormalized(paramScope(params, 'test'), 'layer', true);
   });
   assert.notDeepEqual(Array.from(params['layer.u0'].dataSync()), u0);
   assert.equal(tf.memory().numTensors, start);
   tf.dispose(Object.values(params));
 });
 
-test('gradient treats u, v as constants: d⟨W/σ, G⟩ = G/σ − ⟨W, G⟩/σ² · ∂σ', () => {
+test('gradient holds u, v constant: d⟨W/σ, G⟩ = G/σ − ⟨W, G⟩ ∂σ/σ²', () => {
   // A fresh random u, far from converged, so that a gradient through u and
   // v would differ from the constant-u, v one.
   const start = tf.tensor2d([1, 2, 0.5, -1, 3, 0.2], [3, 2]);
@@ -100,7 +102,13 @@ test('gradient treats u, v as constants: d⟨W/σ, G⟩ = G/σ − ⟨W, G⟩/σ
   const w = params['layer.weight'];
   const u = params['layer.u0'];
   const { value, grads } = tf.variableGrads(
-    () => tf.sum(tf.mul(spectralNormalized(params, 'layer', false, 'test'), g)),
+    () =>
+      tf.sum(
+        tf.mul(
+          spectralNormalized(paramScope(params, 'test'), 'layer', false),
+          g,
+        ),
+      ),
     [w],
   );
   const expected = tf.tidy(() => {

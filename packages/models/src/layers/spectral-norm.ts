@@ -2,8 +2,14 @@
 // BigGAN-PyTorch's `SN` class, which the authors' discriminator uses: one
 // power iteration per forward pass from a stored u; u is written back only
 // in training; σ = vᵀ W u with u, v held constant for the gradient.
+//
+// NOTE: outside training BigGAN's SN still takes one power step from the
+// stored u (without storing it), where torch.nn.utils.spectral_norm reuses
+// its stored u, v; we follow BigGAN, whose D the authors train. BigGAN's
+// logging-only buffer sv0 (last σ) is not kept.
 import * as tf from '@tensorflow/tfjs-core';
-import { getParam, type ParamSpec, type Params } from '../params';
+import { paramScope } from '../params';
+import type { ParamScope, ParamSpec, Params } from '../params';
 import { normal } from './init';
 
 /** Floor of the norms in the power iteration (BigGAN's SN_eps). */
@@ -54,17 +60,27 @@ export function powerIteration(
  * linear [in, out]); in training the buffer `${prefix}.u0` advances by one
  * power iteration, as BigGAN's `SN.W_`.
  */
-export function spectralNormalized<T extends tf.Tensor>(
-  params: Params,
+export function spectralNormalized(
+  scope: ParamScope,
   prefix: string,
   training: boolean,
-  owner: string,
-): T {
-  const w = getParam(params, `${prefix}.weight`, owner);
-  const u = getParam(params, `${prefix}.u0`, owner);
+): tf.Tensor {
+  const w = scope.param(`${prefix}.weight`);
+  const u = scope.param(`${prefix}.u0`);
   const outputs = w.shape[w.rank - 1];
   const wT = tf.reshape(w, [-1, outputs]) as tf.Tensor2D;
   const step = powerIteration(wT, u as tf.Tensor2D);
   if (training) u.assign(step.u);
-  return tf.div(w, step.sigma) as T;
+  return tf.div(w, step.sigma);
+}
+
+/** A scope whose layers all use spectrally normalised weights. */
+export function spectralNormScope(
+  params: Params,
+  owner: string,
+  training: boolean,
+): ParamScope {
+  return paramScope(params, owner, (scope, prefix) =>
+    spectralNormalized(scope, prefix, training),
+  );
 }

@@ -9,8 +9,9 @@ export function badGradients(
   network: AnyNetwork,
   params: Params,
   x: tf.Tensor,
-  training = false,
+  options: { readonly training?: boolean } = {},
 ): string[] {
+  const training = options.training ?? false;
   const names = trainableNames(params);
   const { value, grads } = tf.variableGrads(
     () => {
