@@ -4,7 +4,18 @@ import { ConfigError, parseOverride } from '../config';
 import { DEFINITIONS, type ProfileName, PROFILES } from '../definitions';
 import { createLogger } from './logger';
 import { runsCommand } from './runs';
-import { runTarget } from './run-target';
+import { runTarget, sweepTarget } from './run-target';
+
+function parseStepSizes(text: string): number[] {
+  const values = text.split(',').map((v) => Number(v.trim()));
+  const bad = values.find((v) => !(v > 0 && Number.isFinite(v)));
+  if (bad !== undefined || values.length === 0) {
+    throw new ConfigError(
+      `--step-sizes must be positive numbers separated by commas, got ${text}`,
+    );
+  }
+  return values;
+}
 
 /** The acsm command line. Only this layer talks to people. */
 async function main(argv: string[]): Promise<void> {
@@ -48,8 +59,47 @@ async function main(argv: string[]): Promise<void> {
         });
       },
     )
+    .command(
+      'sweep <target>',
+      'FID against the step size ε for one sampler column',
+      (y) =>
+        y
+          .positional('target', { choices: targets, demandOption: true })
+          .option('profile', { choices: PROFILES })
+          .option('set', {
+            type: 'string',
+            array: true,
+            default: [] as string[],
+          })
+          .option('training', { choices: ['dsm', 'hybrid'], default: 'dsm' })
+          .option('sampler', { choices: ['als', 'cas'], demandOption: true })
+          .option('steps-per-level', { type: 'number', default: 1 })
+          .option('step-sizes', {
+            type: 'string',
+            demandOption: true,
+            describe: 'comma-separated ε values, e.g. 1e-5,2e-5,5e-5',
+          })
+          .option('samples', { type: 'number', default: 500 })
+          .option('results-dir', { type: 'string', default: 'results' }),
+      async (args) => {
+        const stepSizes = parseStepSizes(args['step-sizes']);
+        await sweepTarget({
+          target: args.target as keyof typeof DEFINITIONS,
+          profile: args.profile as ProfileName | undefined,
+          overrides: Object.fromEntries(args.set.map(parseOverride)),
+          dryRun: false,
+          resultsDir: args['results-dir'],
+          logger,
+          training: args.training as 'dsm' | 'hybrid',
+          sampler: args.sampler as 'als' | 'cas',
+          stepsPerLevel: args['steps-per-level'],
+          stepSizes,
+          numSamples: args.samples,
+        });
+      },
+    )
     .command(runsCommand(logger))
-    .demandCommand(1, 'name a command: run, runs')
+    .demandCommand(1, 'name a command: run, sweep, runs')
     .recommendCommands()
     .fail((message, error, y) => {
       if (error) throw error;

@@ -7,6 +7,8 @@ import type { RunContext } from '../runner/context';
 import { environmentTags } from '../runner/environment';
 import { profileOf, type ResolvedCell, resolveCells } from '../runner/resolve';
 import { runTable } from '../runner/run-table';
+import { runSweep } from '../runner/sweep';
+import { ConfigError, type SamplerKind, type TrainingKind } from '../config';
 import { evaluationsPerSample } from '../runner/sample';
 import type { Logger } from './logger';
 
@@ -62,6 +64,38 @@ function interruptOnSignals(logger: Logger): AbortController {
   return controller;
 }
 
+/** Backend, tracking store, signals: what every command that runs needs. */
+async function createContext(
+  def: (typeof DEFINITIONS)[keyof typeof DEFINITIONS],
+  profile: ProfileName,
+  backend: BackendInfo,
+  logger: Logger,
+): Promise<RunContext> {
+  logger.info(`backend: ${describeBackend(backend)}`);
+  const store = await openStore(process.env.MLFLOW_TRACKING_URI);
+  const experiment = await store.getOrCreateExperiment(def.name);
+  return {
+    def,
+    profile,
+    logger,
+    store,
+    experimentId: experiment.experimentId,
+    backend,
+    environmentTags: environmentTags(backend),
+    cacheDir: process.env.ACSM_CACHE_DIR ?? '.cache/acsm',
+    signal: interruptOnSignals(logger).signal,
+    timings: {},
+  };
+}
+
+function printTimings(ctx: RunContext, start: number): void {
+  for (const [phase, s] of Object.entries(ctx.timings)) {
+    ctx.logger.info(`  ${phase}: ${formatDuration(s)}`);
+  }
+  const total = (performance.now() - start) / 1000;
+  ctx.logger.info(`total ${formatDuration(total)}`);
+}
+
 /** `acsm run <target>`: resolve, then run the table and print it. */
 export async function runTarget(o: RunTargetOptions): Promise<void> {
   const def = DEFINITIONS[o.target];
@@ -70,23 +104,8 @@ export async function runTarget(o: RunTargetOptions): Promise<void> {
   profileOf(def, profile);
   const cells = resolveCells(def, profile, o.overrides);
   if (o.dryRun) return printPlan(o.logger, cells);
-  o.logger.info(`backend: ${describeBackend(backend)}`);
+  const ctx = await createContext(def, profile, backend, o.logger);
   o.logger.info(`${def.name}, profile ${profile}: ${cells.length} cells`);
-  const store = await openStore(process.env.MLFLOW_TRACKING_URI);
-  const experiment = await store.getOrCreateExperiment(def.name);
-  const controller = interruptOnSignals(o.logger);
-  const ctx: RunContext = {
-    def,
-    profile,
-    logger: o.logger,
-    store,
-    experimentId: experiment.experimentId,
-    backend,
-    environmentTags: environmentTags(backend),
-    cacheDir: process.env.ACSM_CACHE_DIR ?? '.cache/acsm',
-    signal: controller.signal,
-    timings: {},
-  };
   const start = performance.now();
   const { rows, dir } = await runTable(ctx, cells, o.resultsDir);
   o.logger.result(`\n${def.title} (profile ${profile})\n${tableText(rows)}`);
@@ -94,8 +113,46 @@ export async function runTarget(o: RunTargetOptions): Promise<void> {
     `wrote ${dir}/table.md and table.csv; runs in experiment ` +
       `'${def.name}' of ${process.env.MLFLOW_TRACKING_URI ?? './mlruns'}`,
   );
-  for (const [phase, s] of Object.entries(ctx.timings)) {
-    o.logger.info(`  ${phase}: ${formatDuration(s)}`);
+  printTimings(ctx, start);
+}
+
+export interface SweepTargetOptions extends RunTargetOptions {
+  training: TrainingKind;
+  sampler: SamplerKind;
+  stepsPerLevel: number;
+  stepSizes: number[];
+  numSamples: number;
+}
+
+/** `acsm sweep <target>`: FID against ε for one sampler column. */
+export async function sweepTarget(o: SweepTargetOptions): Promise<void> {
+  const def = DEFINITIONS[o.target];
+  const backend = await initBackend();
+  const profile = o.profile ?? defaultProfile(backend);
+  const cell = resolveCells(def, profile, o.overrides).find(
+    (c) =>
+      c.spec.training === o.training &&
+      c.spec.sampler.sampler === o.sampler &&
+      c.spec.sampler.stepsPerLevel === o.stepsPerLevel,
+  );
+  if (!cell) {
+    throw new ConfigError(
+      `${def.name} has no cell ${o.training}/${o.sampler}/n${o.stepsPerLevel}`,
+    );
   }
-  o.logger.info(`total ${formatDuration((performance.now() - start) / 1000)}`);
+  const ctx = await createContext(def, profile, backend, o.logger);
+  const start = performance.now();
+  const points = await runSweep(ctx, {
+    cell,
+    stepSizes: o.stepSizes,
+    numSamples: o.numSamples,
+    resultsDir: o.resultsDir,
+  });
+  const best = [...points].sort((a, b) => a.fidDenoised - b.fidDenoised)[0];
+  if (best) {
+    o.logger.result(
+      `best denoised FID ${best.fidDenoised.toFixed(2)} at ε=${best.stepSize}`,
+    );
+  }
+  printTimings(ctx, start);
 }

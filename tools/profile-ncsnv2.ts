@@ -1,0 +1,246 @@
+// Profiles the NCSNv2 score network (28×28×1) on the WebAssembly backend:
+// milliseconds per kernel and peak tensor memory of one forward pass and of
+// one DSM training step (gradients of every trainable variable, no
+// optimiser update). One warm-up run of each precedes the profiled one.
+//
+//   npx tsx tools/profile-ncsnv2.ts [--ngf 16] [--batch 64]
+//       [--forward-batch 100] [--only forward|train]
+//
+// Kernels that this project builds from other ops (the wasm training
+// kernels) are listed with their own time only; the ops they run are
+// listed under them as `Kernel > Op`.
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, registerWasmTrainingKernels } from '@acsm/core';
+import {
+  disposeParams,
+  ncsnv2,
+  trainableVariables,
+  type NCSNv2Network,
+  type Params,
+} from '@acsm/models';
+
+const IMAGE_SIZE = 28;
+const MB = 1e6;
+
+interface Options {
+  ngf: number;
+  batch: number;
+  forwardBatch: number;
+  only: 'forward' | 'train' | null;
+}
+
+/** A composite kernel's run: profile indices [first, end) ran inside it. */
+interface Span {
+  name: string;
+  first: number;
+  end: number;
+}
+
+interface Row {
+  calls: number;
+  ms: number;
+}
+
+// ---------------------------------------------------------------- inputs
+
+function parseOptions(argv: string[]): Options {
+  const value = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i < 0 ? undefined : argv[i + 1];
+  };
+  const int = (name: string, fallback: number) => {
+    const n = Number(value(name) ?? fallback);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`profile-ncsnv2: --${name} must be >= 1, got ${n}`);
+    }
+    return n;
+  };
+  const only = value('only') ?? null;
+  if (only !== null && only !== 'forward' && only !== 'train') {
+    throw new Error(
+      `profile-ncsnv2: --only must be forward or train, got ${only}`,
+    );
+  }
+  return {
+    ngf: int('ngf', 16),
+    batch: int('batch', 64),
+    forwardBatch: int('forward-batch', 100),
+    only,
+  };
+}
+
+/** Seeded noisy images x̃ = x + σz, with z and σ [N, 1, 1, 1]. */
+function dsmBatch(n: number) {
+  const shape = [n, IMAGE_SIZE, IMAGE_SIZE, 1];
+  const x = tf.randomUniform(shape, 0, 1, 'float32', 1);
+  const z = tf.randomNormal(shape, 0, 1, 'float32', 2);
+  const sigma = tf.randomUniform([n, 1, 1, 1], 0.01, 1, 'float32', 3);
+  const noisy = tf.add(x, tf.mul(sigma, z)) as tf.Tensor4D;
+  x.dispose();
+  sigma.dispose();
+  return { noisy, z: z as tf.Tensor4D };
+}
+
+// ---------------------------------------------------------------- phases
+
+/** One forward pass, its output read back. */
+async function forwardOnce(
+  net: NCSNv2Network,
+  params: Params,
+  x: tf.Tensor4D,
+): Promise<void> {
+  const y = net.apply(params, x);
+  await y.data();
+  y.dispose();
+}
+
+/**
+ * One DSM step (Vincent 2011; NCSN form): gradients of
+ * ½ mean_n Σ (f(x̃) + z)², f = σ·score, read back.
+ */
+async function trainOnce(
+  net: NCSNv2Network,
+  params: Params,
+  batch: { noisy: tf.Tensor4D; z: tf.Tensor4D },
+): Promise<void> {
+  const { value, grads } = tf.variableGrads(() => {
+    const r = tf.add(net.apply(params, batch.noisy), batch.z);
+    return tf.mul(0.5, tf.mean(tf.sum(tf.square(r), [1, 2, 3]))) as tf.Scalar;
+  }, trainableVariables(params));
+  await Promise.all([
+    value.data(),
+    ...Object.values(grads).map((g) => g.data()),
+  ]);
+  tf.dispose([value, grads]);
+}
+
+/**
+ * Profiles `run` after one unprofiled warm-up, printing wall time, peak
+ * tensor bytes (absolute and above the start) and the kernel table.
+ */
+async function profilePhase(
+  label: string,
+  run: () => Promise<void>,
+): Promise<void> {
+  await run();
+  const startBytes = tf.memory().numBytes;
+  const spans: Span[] = [];
+  const restore = traceComposites(spans);
+  const t0 = performance.now();
+  const info = await tf.profile(run);
+  const wall = performance.now() - t0;
+  restore();
+  const rows = kernelRows(info.kernels, spans);
+  const total = [...rows.values()].reduce((s, r) => s + r.ms, 0);
+  console.log(
+    `\n${label}: wall ${wall.toFixed(0)} ms, kernels ${total.toFixed(0)} ` +
+      `ms, peak ${(info.peakBytes / MB).toFixed(1)} MB ` +
+      `(${((info.peakBytes - startBytes) / MB).toFixed(1)} MB above ` +
+      `the start), ${info.newTensors} tensors left`,
+  );
+  printRows(rows, total);
+}
+
+// ---------------------------------------------------------------- kernels
+
+/**
+ * Wraps the wasm training kernels so that the profile indices of the ops
+ * each run makes are recorded in `spans`; returns the undo.
+ */
+function traceComposites(spans: Span[]): () => void {
+  const names = registerWasmTrainingKernels();
+  const count = () => tf.engine().state.activeProfile.kernels.length;
+  for (const name of names) {
+    const config = tf.getKernel(name, 'wasm');
+    if (!config) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (args) => {
+        const first = count();
+        const out = config.kernelFunc(args);
+        spans.push({ name, first, end: count() });
+        return out;
+      },
+    });
+  }
+  return () => {
+    for (const name of names) tf.unregisterKernel(name, 'wasm');
+    registerWasmTrainingKernels();
+  };
+}
+
+/**
+ * Milliseconds and calls by kernel name; a composite kernel keeps its
+ * own time, the ops inside it are named `Composite > Op`.
+ */
+function kernelRows(
+  kernels: Awaited<ReturnType<typeof tf.profile>>['kernels'],
+  spans: Span[],
+): Map<string, Row> {
+  const names = kernels.map((k) => k.name);
+  const ms = kernels.map((k) => k.kernelTimeMs as number);
+  for (const { name, first, end } of spans) {
+    // The composite's own entry follows its ops (maybe after an Identity
+    // that saves its output for a gradient).
+    let self = end;
+    while (self < kernels.length && kernels[self].name !== name) self++;
+    for (let i = first; i < end; i++) {
+      names[i] = `${name} > ${kernels[i].name}`;
+      ms[self] -= kernels[i].kernelTimeMs as number;
+    }
+  }
+  const rows = new Map<string, Row>();
+  names.forEach((name, i) => {
+    const row = rows.get(name) ?? { calls: 0, ms: 0 };
+    row.calls += 1;
+    row.ms += ms[i];
+    rows.set(name, row);
+  });
+  return rows;
+}
+
+function printRows(rows: Map<string, Row>, total: number): void {
+  const sorted = [...rows.entries()].sort((a, b) => b[1].ms - a[1].ms);
+  const width = Math.max(6, ...sorted.map(([name]) => name.length));
+  console.log(`${'kernel'.padEnd(width)}  calls        ms      %`);
+  for (const [name, row] of sorted) {
+    const share = (100 * row.ms) / (total || 1);
+    console.log(
+      `${name.padEnd(width)} ${String(row.calls).padStart(6)} ` +
+        `${row.ms.toFixed(1).padStart(9)} ${share.toFixed(1).padStart(6)}`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const backend = await initBackend({ backend: 'wasm' });
+  console.log(`backend ${JSON.stringify(backend)}`);
+  const net = ncsnv2({
+    ngf: options.ngf,
+    channels: 1,
+    imageSize: IMAGE_SIZE,
+  });
+  const params = net.init(0);
+
+  if (options.only !== 'train') {
+    const { noisy, z } = dsmBatch(options.forwardBatch);
+    const label = `forward, batch ${options.forwardBatch}, ngf ${options.ngf}`;
+    await profilePhase(label, () => forwardOnce(net, params, noisy));
+    tf.dispose([noisy, z]);
+  }
+
+  if (options.only !== 'forward') {
+    const batch = dsmBatch(options.batch);
+    const label = `DSM step, batch ${options.batch}, ngf ${options.ngf}`;
+    await profilePhase(label, () => trainOnce(net, params, batch));
+    tf.dispose([batch.noisy, batch.z]);
+  }
+
+  disposeParams(params);
+}
+
+await main();
