@@ -215,20 +215,33 @@ function planSpecs(plan: Plan): ParamSpec[] {
 /**
  * x [N, H, W, C] (data scale [0, 1], noisy) → f(x) [N, H, W, C] ≈ σ·score:
  * 2x − 1, begin conv, residual stages, RefineBlocks from deep to shallow,
- * InstanceNorm++, ELU, end conv. No σ input, no division by σ.
+ * InstanceNorm++, ELU, end conv. No σ input, no division by σ. Each block
+ * frees its intermediates, and an activation is freed once no block
+ * reads it, so only the live ones (and the stage outputs that the
+ * RefineBlocks will read) take memory.
  */
 function forward(scope: ParamScope, plan: Plan, x: tf.Tensor4D): tf.Tensor4D {
-  let h = applyConv(scope, plan.begin, tf.sub(tf.mul(x, 2), 1));
+  let h = tf.tidy(() => applyConv(scope, plan.begin, tf.sub(tf.mul(x, 2), 1)));
   const skips: tf.Tensor4D[] = [];
   for (const stage of plan.stages) {
-    for (const block of stage) h = residualBlock(scope, block, h);
+    for (const block of stage) {
+      const prev = h;
+      h = residualBlock(scope, block, prev);
+      if (!skips.includes(prev)) prev.dispose();
+    }
     skips.push(h);
   }
   let ref: tf.Tensor4D | null = null;
   for (const [k, block] of plan.refines.entries()) {
     const skip = skips[skips.length - 1 - k];
-    ref = refineBlock(scope, block, ref === null ? [skip] : [skip, ref]);
+    const next = refineBlock(scope, block, ref ? [skip, ref] : [skip]);
+    skip.dispose();
+    ref?.dispose();
+    ref = next;
   }
-  const out = tf.elu(instanceNormPlus(scope, 'normalizer', ref ?? h));
-  return applyConv(scope, plan.end, out);
+  const last = ref ?? h;
+  return tf.tidy(() => {
+    const out = tf.elu(instanceNormPlus(scope, 'normalizer', last));
+    return applyConv(scope, plan.end, out as tf.Tensor4D);
+  });
 }

@@ -63,38 +63,49 @@ export function convSpecs(layer: ConvLayer, init: WeightInit): ParamSpec[] {
 
 /**
  * Applies a conv layer to x [N, H, W, in] → [N, H', W', out] with the
- * weight the scope gives (the stored one, or W/σ under spectral norm).
+ * weight the scope gives (the stored one, or W/σ under spectral norm);
+ * its intermediates are freed before it returns.
  */
 export function applyConv(
   scope: ParamScope,
   layer: ConvLayer,
   x: tf.Tensor4D,
 ): tf.Tensor4D {
-  const w = scope.weight(layer.prefix) as tf.Tensor4D;
-  const pads: Array<[number, number]> = [
-    [0, 0],
-    [1, 0],
-    [1, 0],
-    [0, 0],
-  ];
-  let h = layer.padTopLeft ? tf.pad(x, pads) : x;
-  h = conv2dSame(h, w, layer.dilation);
-  if (layer.bias) h = tf.add(h, scope.param(`${layer.prefix}.bias`));
-  return layer.meanPool ? meanPool2(h) : h;
+  return tf.tidy(() => {
+    const w = scope.weight(layer.prefix) as tf.Tensor4D;
+    const bias = layer.bias ? scope.param(`${layer.prefix}.bias`) : undefined;
+    const pads: Array<[number, number]> = [
+      [0, 0],
+      [1, 0],
+      [1, 0],
+      [0, 0],
+    ];
+    const h = layer.padTopLeft ? tf.pad(x, pads) : x;
+    const y = conv2dSame(h, w, layer.dilation, bias);
+    return layer.meanPool ? meanPool2(y) : y;
+  });
 }
 
 /**
  * Stride-1 convolution with PyTorch's `padding = dilation·(k − 1)/2`
- * ("same" for odd k). Training through a dilated conv needs the conv2d
- * gradient that @acsm/core's initBackend registers.
+ * ("same" for odd k), plus `bias` [out] if given. Training through a
+ * dilated conv needs the conv2d gradient that @acsm/core's initBackend
+ * registers.
  */
 export function conv2dSame(
   x: tf.Tensor4D,
   w: tf.Tensor4D,
   dilation: number,
+  bias?: tf.Tensor,
 ): tf.Tensor4D {
   // Symmetric padding d·(k − 1)/2 for odd k: PyTorch's padding=d.
-  return tf.conv2d(x, w, 1, 'same', 'NHWC', dilation);
+  if (dilation === 1) {
+    // One kernel adds the bias; tf.fused.conv2d differentiates only
+    // undilated convolutions.
+    return tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias });
+  }
+  const y = tf.conv2d(x, w, 1, 'same', 'NHWC', dilation);
+  return bias ? tf.add(y, bias) : y;
 }
 
 /**

@@ -66,7 +66,10 @@ export function refineBlockSpecs(block: RefineBlockLayer): ParamSpec[] {
   return layers.flatMap((layer) => convSpecs(layer, 'torch'));
 }
 
-/** Residual conv unit: per block, x + conv(elu(conv(elu(x)))). */
+/**
+ * Residual conv unit: per block, x + conv(elu(conv(elu(x)))). Each block
+ * frees its intermediates, and the previous block's output, as it ends.
+ */
 function rcu(
   scope: ParamScope,
   blocks: ConvLayer[][],
@@ -74,9 +77,15 @@ function rcu(
 ): tf.Tensor4D {
   let h = x;
   for (const convs of blocks) {
-    let path = h;
-    for (const layer of convs) path = applyConv(scope, layer, tf.elu(path));
-    h = tf.add(h, path);
+    const prev = h;
+    h = tf.tidy(() => {
+      let path = prev;
+      for (const layer of convs) {
+        path = applyConv(scope, layer, tf.elu(path) as tf.Tensor4D);
+      }
+      return tf.add(prev, path);
+    });
+    if (prev !== x) prev.dispose();
   }
   return h;
 }
@@ -91,36 +100,50 @@ function msf(
   xs: tf.Tensor4D[],
 ): tf.Tensor4D {
   const size: [number, number] = [xs[0].shape[1], xs[0].shape[2]];
-  const parts = convs.map((layer, i) => {
-    const h = applyConv(scope, layer, xs[i]);
-    const same = h.shape[1] === size[0] && h.shape[2] === size[1];
-    return same ? h : tf.image.resizeBilinear(h, size, true);
+  return tf.tidy(() => {
+    const parts = convs.map((layer, i) =>
+      tf.tidy(() => {
+        const h = applyConv(scope, layer, xs[i]);
+        const same = h.shape[1] === size[0] && h.shape[2] === size[1];
+        return same ? h : tf.image.resizeBilinear(h, size, true);
+      }),
+    );
+    return tf.addN(parts);
   });
-  return tf.addN(parts);
 }
 
 /**
  * Chained residual pooling: x = elu(x), then twice
- * path ← conv(maxpool5(path)), x ← x + path.
+ * path ← conv(maxpool5(path)), x ← x + path; each path and partial sum
+ * is freed once the next one exists.
  */
 function crp(
   scope: ParamScope,
   convs: ConvLayer[],
   x: tf.Tensor4D,
 ): tf.Tensor4D {
-  let h = tf.elu(x);
-  let path = h;
-  for (const layer of convs) {
-    path = applyConv(scope, layer, tf.maxPool(path, 5, 1, 'same'));
-    h = tf.add(h, path);
-  }
-  return h;
+  return tf.tidy(() => {
+    let h = tf.elu(x) as tf.Tensor4D;
+    let path = h;
+    for (const layer of convs) {
+      const prev = path;
+      path = tf.tidy(() =>
+        applyConv(scope, layer, tf.maxPool(prev, 5, 1, 'same')),
+      );
+      if (prev !== h) prev.dispose();
+      const sum = tf.add(h, path) as tf.Tensor4D;
+      h.dispose();
+      h = sum;
+    }
+    return h;
+  });
 }
 
 /**
  * A RefineBlock on xs[i] [N, H_i, W_i, inPlanes_i] → [N, H_0, W_0,
  * features] (the size of the first input): adapt each input with two RCUs,
- * fuse, chained residual pooling, output RCUs.
+ * fuse, chained residual pooling, output RCUs. Each stage's input is
+ * freed once the stage is done (the xs stay the caller's).
  */
 export function refineBlock(
   scope: ParamScope,
@@ -128,7 +151,14 @@ export function refineBlock(
   xs: tf.Tensor4D[],
 ): tf.Tensor4D {
   const layers = refineLayers(block);
-  const adapted = xs.map((x, i) => rcu(scope, layers.adapt[i], x));
-  const fused = block.start ? adapted[0] : msf(scope, layers.msf, adapted);
-  return rcu(scope, layers.output, crp(scope, layers.crp, fused));
+  return tf.tidy(() => {
+    const adapted = xs.map((x, i) => rcu(scope, layers.adapt[i], x));
+    const fused = block.start ? adapted[0] : msf(scope, layers.msf, adapted);
+    adapted.forEach((a, i) => {
+      if (a !== fused && a !== xs[i]) a.dispose();
+    });
+    const pooled = crp(scope, layers.crp, fused);
+    if (!xs.includes(fused)) fused.dispose();
+    return rcu(scope, layers.output, pooled);
+  });
 }

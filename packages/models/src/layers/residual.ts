@@ -94,7 +94,8 @@ export function residualBlockSpecs(b: ResidualBlockLayer): ParamSpec[] {
 
 /**
  * Pre-activation residual block on x [N, H, W, in] → [N, H', W', out]
- * (He et al. 2016, arXiv:1603.05027; ncsnv2's `ResidualBlock`).
+ * (He et al. 2016, arXiv:1603.05027; ncsnv2's `ResidualBlock`). Each
+ * norm → ELU → conv frees its intermediates before the next starts.
  */
 export function residualBlock(
   scope: ParamScope,
@@ -102,10 +103,16 @@ export function residualBlock(
   x: tf.Tensor4D,
 ): tf.Tensor4D {
   const layers = residualLayers(b);
-  let h = tf.elu(instanceNormPlus(scope, `${b.prefix}.normalize1`, x));
-  h = applyConv(scope, layers.conv1, h);
-  h = tf.elu(instanceNormPlus(scope, `${b.prefix}.normalize2`, h));
-  h = applyConv(scope, layers.conv2, h);
-  const shortcut = layers.shortcut ? applyConv(scope, layers.shortcut, x) : x;
-  return tf.add(shortcut, h);
+  const stage = (norm: string, conv: ConvLayer, t: tf.Tensor4D) =>
+    tf.tidy(() => {
+      const h = tf.elu(instanceNormPlus(scope, `${b.prefix}.${norm}`, t));
+      return applyConv(scope, conv, h as tf.Tensor4D);
+    });
+  return tf.tidy(() => {
+    const h1 = stage('normalize1', layers.conv1, x);
+    const h2 = stage('normalize2', layers.conv2, h1);
+    h1.dispose();
+    const { shortcut } = layers;
+    return tf.add(shortcut ? applyConv(scope, shortcut, x) : x, h2);
+  });
 }
