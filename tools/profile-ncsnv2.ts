@@ -6,11 +6,12 @@
 //   npx tsx tools/profile-ncsnv2.ts [--ngf 16] [--batch 64]
 //       [--forward-batch 100] [--only forward|train]
 //
-// Kernels that this project builds from other ops (the wasm training
-// kernels) are listed with their own time only; the ops they run are
-// listed under them as `Kernel > Op`.
+// A kernel that runs other kernels (this project's wasm training kernels)
+// is listed with its own time only, and the kernels it runs as
+// `Kernel > Inner`; an op scope (`name__op`, a custom gradient) adds its
+// inner kernels under their own names.
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, registerWasmTrainingKernels } from '@acsm/core';
+import { initBackend } from '@acsm/core';
 import {
   disposeParams,
   ncsnv2,
@@ -27,13 +28,6 @@ interface Options {
   batch: number;
   forwardBatch: number;
   only: 'forward' | 'train' | null;
-}
-
-/** A composite kernel's run: profile indices [first, end) ran inside it. */
-interface Span {
-  name: string;
-  first: number;
-  end: number;
 }
 
 interface Row {
@@ -124,13 +118,14 @@ async function profilePhase(
 ): Promise<void> {
   await run();
   const startBytes = tf.memory().numBytes;
-  const spans: Span[] = [];
-  const restore = traceComposites(spans);
+  const depths: number[] = [];
   const t0 = performance.now();
-  const info = await tf.profile(run);
+  const info = await tf.profile(() => {
+    recordDepths(depths);
+    return run();
+  });
   const wall = performance.now() - t0;
-  restore();
-  const rows = kernelRows(info.kernels, spans);
+  const rows = kernelRows(info.kernels, depths);
   const total = [...rows.values()].reduce((s, r) => s + r.ms, 0);
   console.log(
     `\n${label}: wall ${wall.toFixed(0)} ms, kernels ${total.toFixed(0)} ` +
@@ -144,52 +139,39 @@ async function profilePhase(
 // ---------------------------------------------------------------- kernels
 
 /**
- * Wraps the wasm training kernels so that the profile indices of the ops
- * each run makes are recorded in `spans`; returns the undo.
+ * Makes the active profile record, for each kernel it lists, the kernel
+ * depth it ran at: 0 at the top, d + 1 inside a kernel of depth d. Kernels
+ * are listed as they finish, so a parent follows its inner kernels.
  */
-function traceComposites(spans: Span[]): () => void {
-  const names = registerWasmTrainingKernels();
-  const count = () => tf.engine().state.activeProfile.kernels.length;
-  for (const name of names) {
-    const config = tf.getKernel(name, 'wasm');
-    if (!config) continue;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({
-      ...config,
-      kernelFunc: (args) => {
-        const first = count();
-        const out = config.kernelFunc(args);
-        spans.push({ name, first, end: count() });
-        return out;
-      },
-    });
-  }
-  return () => {
-    for (const name of names) tf.unregisterKernel(name, 'wasm');
-    registerWasmTrainingKernels();
+function recordDepths(depths: number[]): void {
+  const state = tf.engine().state;
+  const kernels = state.activeProfile.kernels;
+  const push = kernels.push.bind(kernels);
+  kernels.push = (...items) => {
+    for (let i = 0; i < items.length; i++) depths.push(state.kernelDepth);
+    return push(...items);
   };
 }
 
 /**
- * Milliseconds and calls by kernel name; a composite kernel keeps its
- * own time, the ops inside it are named `Composite > Op`.
+ * Milliseconds and calls by name. A kernel's time excludes that of the
+ * kernels it ran, which are named `Parent > Inner` (plain `Inner` when
+ * the parent is an op scope `name__op`).
  */
 function kernelRows(
   kernels: Awaited<ReturnType<typeof tf.profile>>['kernels'],
-  spans: Span[],
+  depths: number[],
 ): Map<string, Row> {
   const names = kernels.map((k) => k.name);
   const ms = kernels.map((k) => k.kernelTimeMs as number);
-  for (const { name, first, end } of spans) {
-    // The composite's own entry follows its ops (maybe after an Identity
-    // that saves its output for a gradient).
-    let self = end;
-    while (self < kernels.length && kernels[self].name !== name) self++;
-    for (let i = first; i < end; i++) {
-      names[i] = `${name} > ${kernels[i].name}`;
-      ms[self] -= kernels[i].kernelTimeMs as number;
-    }
-  }
+  kernels.forEach((k, i) => {
+    if (depths[i] === 0) return;
+    let parent = i + 1;
+    while (depths[parent] !== depths[i] - 1) parent++;
+    ms[parent] -= k.kernelTimeMs as number; // its total, not its own
+    const scope = kernels[parent].name.endsWith('__op');
+    if (!scope) names[i] = `${kernels[parent].name} > ${k.name}`;
+  });
   const rows = new Map<string, Row>();
   names.forEach((name, i) => {
     const row = rows.get(name) ?? { calls: 0, ms: 0 };

@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileStore } from '@acsm/tracking';
+
+// The main job end to end on the smoke profile, as CI runs it: a fresh
+// tracking store and results folder; the FID classifier comes from the
+// workspace cache (trained on first use).
+const root = join(import.meta.dirname, '..', '..', '..');
+
+function acsm(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, ['bin/acsm.mjs', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 9 * 60 * 1000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('table2 --profile=smoke: 16 cells, logged, then reused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acsm-smoke-'));
+  try {
+    const env = { MLFLOW_TRACKING_URI: join(dir, 'mlruns') };
+    const args = ['run', 'table2', '--profile=smoke'];
+    const first = acsm([...args, '--results-dir', join(dir, 'results')], env);
+    assert.equal(first.code, 0, first.err);
+    const csv = readFileSync(
+      join(dir, 'results', 'table2', 'smoke', 'table.csv'),
+      'utf8',
+    ).trim();
+    const rows = csv.split('\n').slice(1);
+    assert.equal(rows.length, 16);
+    for (const row of rows) {
+      const value = Number(row.split(',')[7]);
+      assert.ok(Number.isFinite(value) && value >= 0, row);
+    }
+
+    const store = await FileStore.open(join(dir, 'mlruns'));
+    const exp = await store.getExperimentByName('table2');
+    assert.ok(exp);
+    const { runs } = await store.searchRuns({
+      experimentIds: [exp.experimentId],
+    });
+    const kinds = runs.map((r) => r.data.tags['acsm.kind']);
+    assert.equal(kinds.filter((k) => k === 'train').length, 2);
+    assert.equal(kinds.filter((k) => k === 'cell').length, 16);
+    assert.ok(runs.every((r) => r.info.status === 'FINISHED'));
+    const cell = runs.find((r) => r.data.tags['acsm.kind'] === 'cell')!;
+    const artifacts = (await store.listArtifacts(cell.info.runId)).map(
+      (a) => a.path,
+    );
+    for (const name of [
+      'config.json',
+      'samples_raw.png',
+      'samples_denoised.png',
+    ]) {
+      assert.ok(artifacts.includes(name), `${name} in ${artifacts}`);
+    }
+    assert.ok(Number.isFinite(cell.data.metrics.fid_mnist_classifier));
+    assert.equal(cell.data.metrics.n_samples, 150);
+
+    const again = acsm([...args, '--results-dir', join(dir, 'results')], env);
+    assert.equal(again.code, 0, again.err);
+    assert.doesNotMatch(again.err, /train (dsm|hybrid) done|sample /);
+    const csv2 = readFileSync(
+      join(dir, 'results', 'table2', 'smoke', 'table.csv'),
+      'utf8',
+    ).trim();
+    assert.equal(csv2, csv, 'a re-run reuses every cell');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a bad flag or config value fails before any work', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acsm-bad-'));
+  try {
+    const env = { MLFLOW_TRACKING_URI: join(dir, 'mlruns') };
+    const bad = acsm(
+      ['run', 'table2', '--profile=smoke', '--set', 'training.batchSize=-1'],
+      env,
+    );
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.err,
+      /training\.batchSize must be an integer in \[1, 100000\], got "-1"/,
+    );
+    const unknown = acsm(['run', 'table2', '--profile=smoke', '--bogus'], env);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /Unknown argument: bogus/);
+    assert.equal(existsSync(join(dir, 'mlruns')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
