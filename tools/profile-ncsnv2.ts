@@ -2,6 +2,8 @@
 // milliseconds per kernel and peak tensor memory of one forward pass and of
 // one DSM training step (gradients of every trainable variable, no
 // optimiser update). One warm-up run of each precedes the profiled one.
+// The wasm heap's high-water mark covers all phases run so far: use
+// --only for the heap of one phase.
 //
 //   npx tsx tools/profile-ncsnv2.ts [--ngf 16] [--batch 64]
 //       [--forward-batch 100] [--only forward|train]
@@ -11,6 +13,7 @@
 // `Kernel > Inner`; an op scope (`name__op`, a custom gradient) adds its
 // inner kernels under their own names.
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '@acsm/core';
 import {
   disposeParams,
@@ -131,9 +134,20 @@ async function profilePhase(
     `\n${label}: wall ${wall.toFixed(0)} ms, kernels ${total.toFixed(0)} ` +
       `ms, peak ${(info.peakBytes / MB).toFixed(1)} MB ` +
       `(${((info.peakBytes - startBytes) / MB).toFixed(1)} MB above ` +
-      `the start), ${info.newTensors} tensors left`,
+      `the start), ${info.newTensors} tensors left; wasm heap ` +
+      `${(heapBytes() / MB).toFixed(0)} MB (its high-water mark so far)`,
   );
   printRows(rows, total);
+}
+
+/**
+ * The WebAssembly heap's size: it grows to the most memory the process has
+ * held at once and never shrinks. Unlike the profile's bytes it counts a
+ * buffer shared by several tensors (Reshape, Identity) once.
+ */
+function heapBytes(): number {
+  const { wasm } = tf.backend() as BackendWasm;
+  return (wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.byteLength;
 }
 
 // ---------------------------------------------------------------- kernels

@@ -42,7 +42,6 @@ import {
   paginate,
   validateRunFilter,
 } from './search';
-import { RUN_STATUSES } from './types';
 import type {
   ArtifactEntry,
   CreateRunRequest,
@@ -63,6 +62,7 @@ import {
   validateExperimentTag,
   validateKey,
   validateRunId,
+  validateRunUpdate,
   validateTag,
 } from './validation';
 
@@ -137,6 +137,16 @@ export class FileStore implements TrackingStore {
       throw notFound(`experiment '${experimentId}' does not exist`);
     }
     return exp;
+  }
+
+  /** Every experiment of the store, active and deleted. */
+  async listExperiments(): Promise<Experiment[]> {
+    const out: Experiment[] = [];
+    for (const dir of await this.allExperimentDirs()) {
+      const exp = await this.readExperiment(dir);
+      if (exp) out.push(exp);
+    }
+    return out;
   }
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
@@ -242,12 +252,35 @@ export class FileStore implements TrackingStore {
       .map((n) => this.runFolder(join(experimentDir, n)));
   }
 
-  async createRun(request: CreateRunRequest): Promise<RunInfo> {
+  createRun(request: CreateRunRequest): Promise<RunInfo> {
+    return this.writeNewRun(randomUUID().replace(/-/g, ''), request);
+  }
+
+  /**
+   * Creates a run with a given id, e.g. the local continuation of a run
+   * of a tracking server that went away. An id in use is an error.
+   */
+  async createRunWithId(
+    runId: string,
+    request: CreateRunRequest,
+  ): Promise<RunInfo> {
+    if (await this.hasRun(runId)) {
+      throw new TrackingError(
+        'RESOURCE_ALREADY_EXISTS',
+        `run '${runId}' already exists in ${this.root}`,
+      );
+    }
+    return this.writeNewRun(runId, request);
+  }
+
+  private async writeNewRun(
+    runId: string,
+    request: CreateRunRequest,
+  ): Promise<RunInfo> {
     const exp = await this.getExperiment(request.experimentId);
     requireActive(exp, 'create a run in');
     const tags = { ...(request.tags ?? {}) };
     for (const [k, v] of Object.entries(tags)) validateTag(k, v);
-    const runId = randomUUID().replace(/-/g, '');
     const info: RunInfo = {
       runId,
       experimentId: exp.experimentId,
@@ -287,6 +320,19 @@ export class FileStore implements TrackingStore {
     throw notFound(`run '${runId}' does not exist`);
   }
 
+  /** Whether a run of that id is in the store, active or deleted. */
+  async hasRun(runId: string): Promise<boolean> {
+    try {
+      await this.runDir(runId);
+      return true;
+    } catch (e) {
+      if (e instanceof TrackingError && e.code === 'RESOURCE_DOES_NOT_EXIST') {
+        return false;
+      }
+      throw e;
+    }
+  }
+
   private async locate(runId: string): Promise<LocatedRun> {
     const run = this.runFolder(await this.runDir(runId));
     const meta = await run.readMeta();
@@ -311,7 +357,7 @@ export class FileStore implements TrackingStore {
   }
 
   async updateRun(runId: string, update: UpdateRunRequest): Promise<RunInfo> {
-    checkUpdate(runId, update);
+    validateRunUpdate(runId, update);
     const { run, info } = await this.locateActive(runId);
     const next: RunInfo = {
       ...info,
@@ -460,19 +506,4 @@ function resolveRunName(runName?: string, tag?: string): string {
 function checkStartTime(startTime: number): number {
   if (Number.isSafeInteger(startTime)) return startTime;
   throw invalid(`createRun: startTime must be an integer, got ${startTime}`);
-}
-
-function checkUpdate(runId: string, update: UpdateRunRequest): void {
-  if (update.status !== undefined && !RUN_STATUSES.includes(update.status)) {
-    throw invalid(
-      `updateRun '${runId}': status must be one of ` +
-        `${RUN_STATUSES.join(', ')}, got '${update.status}'`,
-    );
-  }
-  if (update.endTime !== undefined && !Number.isSafeInteger(update.endTime)) {
-    throw invalid(
-      `updateRun '${runId}': endTime must be an integer, got ${update.endTime}`,
-    );
-  }
-  if (update.runName !== undefined) validateTag(TAG_RUN_NAME, update.runName);
 }

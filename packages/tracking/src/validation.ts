@@ -4,7 +4,9 @@
 // never truncated.
 
 import { invalid } from './errors';
-import type { LogBatchRequest, Metric } from './types';
+import { TAG_RUN_NAME } from './file-layout';
+import { RUN_STATUSES } from './types';
+import type { LogBatchRequest, Metric, UpdateRunRequest } from './types';
 
 export const LIMITS = {
   keyLength: 250,
@@ -113,6 +115,17 @@ export function validateBatch(batch: LogBatchRequest): void {
   const params = batch.params ?? [];
   const tags = batch.tags ?? [];
   validateBatchSize(metrics.length, params.length, tags.length);
+  validateBatchItems(batch);
+}
+
+/**
+ * Keys, values and unique param keys of a batch of any size (the REST
+ * store splits a large batch into requests within the limits).
+ */
+export function validateBatchItems(batch: LogBatchRequest): void {
+  const metrics = batch.metrics ?? [];
+  const params = batch.params ?? [];
+  const tags = batch.tags ?? [];
   metrics.forEach(validateMetric);
   params.forEach((p) => validateParam(p.key, p.value));
   tags.forEach((t) => validateTag(t.key, t.value));
@@ -182,4 +195,23 @@ export function artifactSegments(relPath: string): string[] {
     );
   }
   return segments;
+}
+
+/** The fields of a run update: a known status, integer end time. */
+export function validateRunUpdate(
+  runId: string,
+  update: UpdateRunRequest,
+): void {
+  if (update.status !== undefined && !RUN_STATUSES.includes(update.status)) {
+    throw invalid(
+      `updateRun '${runId}': status must be one of ` +
+        `${RUN_STATUSES.join(', ')}, got '${update.status}'`,
+    );
+  }
+  if (update.endTime !== undefined && !Number.isSafeInteger(update.endTime)) {
+    throw invalid(
+      `updateRun '${runId}': endTime must be an integer, got ${update.endTime}`,
+    );
+  }
+  if (update.runName !== undefined) validateTag(TAG_RUN_NAME, update.runName);
 }

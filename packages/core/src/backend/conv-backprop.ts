@@ -1,7 +1,7 @@
 // The two gradients of a 2-D convolution, each written as one forward
 // convolution so that a backend's fast conv kernel does the work. NHWC only.
 import * as tf from '@tensorflow/tfjs-core';
-import { insertZeros, padOrCrop } from './spatial';
+import { cropForConv, insertZeros } from './spatial';
 
 export type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
@@ -43,21 +43,22 @@ export function conv2dInputGrad(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const up = insertZeros(dy, info.strideHeight, info.strideWidth);
-    const padded = padOrCrop(up, ...fullMargins(up.shape, info));
+    const full = cropForConv(up, ...fullMargins(up.shape, info));
     // W̃[a, b, co, ci] = W[kh-1-a, kw-1-b, ci, co]
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
     const dilations: [number, number] = [
       info.dilationHeight,
       info.dilationWidth,
     ];
-    return tf.conv2d(padded, flipped, 1, 'valid', 'NHWC', dilations);
+    return tf.conv2d(full.x, flipped, 1, full.pad, 'NHWC', dilations);
   });
 }
 
 /**
  * Margins that turn the spread gradient (height (Ho-1)·s + 1) into one of
- * height H + ke - 1, so a 'valid' conv with the effective filter size ke
- * returns height H: ke - 1 - padTop before, the rest after.
+ * height H + ke - 1, so a conv without further padding and with the
+ * effective filter size ke returns height H: ke - 1 - padTop before, the
+ * rest after (given to the conv as its padding, negative parts cropped).
  */
 function fullMargins(
   upShape: number[],
@@ -75,9 +76,10 @@ function fullMargins(
 
 /**
  * dL/dW of y = conv2d(x, W) as a forward conv: with batch and channels
- * swapped, the padded input [Cin, H, W, N] is correlated with the output
- * gradient [Ho, Wo, N, Cout] used as the filter; the forward stride becomes
- * the dilation and the forward dilation the stride:
+ * swapped, the input [Cin, H, W, N], padded as in the forward conv, is
+ * correlated with the output gradient [Ho, Wo, N, Cout] used as the
+ * filter; the forward stride becomes the dilation and the forward
+ * dilation the stride:
  * dW[a, b, ci, co] = Σ_{n,i,j} xpad[n, i·s + a·d, j·s + b·d, ci] dy[n, i, j,
  * co]. x [N, H, W, Cin], dy [N, Ho, Wo, Cout] → [kh, kw, Cin, Cout].
  */
@@ -88,11 +90,11 @@ export function conv2dFilterGrad(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const xT = tf.transpose(x, [3, 1, 2, 0]);
-    const padded = padOrCrop(xT, ...inputMargins(info));
+    const padded = cropForConv(xT, ...inputMargins(info));
     const dyT = tf.transpose(dy, [1, 2, 0, 3]);
     const strides: [number, number] = [info.dilationHeight, info.dilationWidth];
     const dil: [number, number] = [info.strideHeight, info.strideWidth];
-    const g = tf.conv2d(padded, dyT, strides, 'valid', 'NHWC', dil);
+    const g = tf.conv2d(padded.x, dyT, strides, padded.pad, 'NHWC', dil);
     const { inChannels, filterHeight, filterWidth, outChannels } = info;
     const size = [inChannels, filterHeight, filterWidth, outChannels];
     return tf.transpose(tf.slice(g, [0, 0, 0, 0], size), [1, 2, 0, 3]);

@@ -1,141 +1,151 @@
-// The input gradient of 2-D max pooling, built from forward ops (slices,
-// comparisons, pads) so that it runs on any backend. NHWC only.
-import * as tf from '@tensorflow/tfjs-core';
-import { insertZeros, padOrCrop } from './spatial';
+// The input gradients of 2-D max and average pooling as loops over flat
+// NHWC arrays, for kernels that read and write a backend's memory
+// directly. Dilation 1 only (the pooling gradients have none).
+import type * as tf from '@tensorflow/tfjs-core';
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
-/** One spatial axis (1 = height, 2 = width) of a pooling window. */
-interface WindowAxis {
-  axis: 1 | 2;
-  size: number;
+/** One spatial axis of a pooling: window i covers inputs [begin, end). */
+interface PoolAxis {
   stride: number;
+  pad: number;
+  size: number;
+  extent: number;
 }
 
-/**
- * dL/dx of y = maxPool(x): the k×k window max is a max over columns of a
- * max over rows, so the gradient is that of a 1×kw pool after a kh×1 pool.
- * Each 1-D pass credits the first maximum of its window, so the pair
- * credits the row-major first maximum, as TensorFlow's MaxPoolGrad does.
- * dy, y [N, Ho, Wo, C], x [N, H, W, C] → [N, H, W, C].
- */
-export function maxPoolInputGrad(
-  dy: tf.Tensor4D,
-  x: tf.Tensor4D,
-  y: tf.Tensor4D,
-  info: Conv2DInfo,
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [rows, cols] = windowMargins(info);
-    const xp = padOrCrop(x, rows, cols, -Infinity);
-    const w = info.effectiveFilterWidth;
-    const r = tf.maxPool(xp, [1, w], [1, info.strideWidth], 'valid');
-    const heightAxis = axisOf(1, info.effectiveFilterHeight, info.strideHeight);
-    const dr = maxPool1dInputGrad(dy, r, y, heightAxis);
-    const widthAxis = axisOf(2, w, info.strideWidth);
-    const dxp = maxPool1dInputGrad(dr, xp, r, widthAxis);
-    const neg = ([a, b]: [number, number]): [number, number] => [-a, -b];
-    return padOrCrop(dxp, neg(rows), neg(cols));
-  });
+function heightAxis(info: Conv2DInfo): PoolAxis {
+  const { strideHeight: stride, filterHeight: size } = info;
+  return { stride, pad: info.padInfo.top, size, extent: info.inHeight };
 }
 
-function axisOf(axis: 1 | 2, size: number, stride: number): WindowAxis {
-  return { axis, size, stride };
+function widthAxis(info: Conv2DInfo): PoolAxis {
+  const { strideWidth: stride, filterWidth: size } = info;
+  return { stride, pad: info.padInfo.left, size, extent: info.inWidth };
 }
 
-/**
- * Margins that make the input exactly as large as the windows cover: the
- * forward padding before, then what the last window needs (negative: the
- * rows no window reaches, which 'valid' pooling drops).
- */
-function windowMargins(info: Conv2DInfo): [number, number][] {
-  const { top, left } = info.padInfo;
-  const coverH = (info.outHeight - 1) * info.strideHeight;
-  const coverW = (info.outWidth - 1) * info.strideWidth;
-  const bottom = coverH + info.effectiveFilterHeight - info.inHeight - top;
-  const right = coverW + info.effectiveFilterWidth - info.inWidth - left;
-  return [
-    [top, bottom],
-    [left, right],
-  ];
+/** The inputs window i covers along the axis, padding clipped off. */
+function covered(axis: PoolAxis, i: number): [number, number] {
+  const first = i * axis.stride - axis.pad;
+  return [Math.max(0, first), Math.min(axis.extent, first + axis.size)];
 }
 
-/**
- * dL/dx of a 1-D max pool along `w.axis` ('valid', x already padded with
- * -∞): for each window offset a in order, the gradient still unassigned
- * goes to the outputs whose window element at a equals the max, then is
- * scattered back to input position i·s + a.
- */
-function maxPool1dInputGrad(
-  dy: tf.Tensor4D,
-  x: tf.Tensor4D,
-  y: tf.Tensor4D,
-  w: WindowAxis,
-): tf.Tensor4D {
-  const zero = tf.zerosLike(dy);
-  let rest = dy;
-  let acc: tf.Tensor4D | undefined;
-  for (let a = 0; a < w.size; a++) {
-    const next = tf.tidy(() => creditOffset(x, y, rest, zero, w, a));
-    if (rest !== dy) rest.dispose();
-    rest = next.rest;
-    acc = accumulate(acc, next.placed);
-  }
-  if (rest !== dy) rest.dispose();
-  zero.dispose();
-  return acc ?? tf.zerosLike(x);
-}
-
-/** acc + t, disposing both addends (t alone when there is no acc yet). */
-function accumulate(acc: tf.Tensor4D | undefined, t: tf.Tensor4D): tf.Tensor4D {
-  if (!acc) return t;
-  const sum = tf.add(acc, t) as tf.Tensor4D;
-  acc.dispose();
-  t.dispose();
-  return sum;
-}
-
-/** One offset of `maxPool1dInputGrad`: what it credits, what remains. */
-function creditOffset(
-  x: tf.Tensor4D,
-  y: tf.Tensor4D,
-  rest: tf.Tensor4D,
-  zero: tf.Tensor4D,
-  w: WindowAxis,
-  a: number,
-): { placed: tf.Tensor4D; rest: tf.Tensor4D } {
-  const hit = tf.where(
-    tf.equal(windowElement(x, y.shape, w, a), y),
-    rest,
-    zero,
+function checkDilation(kernel: string, info: Conv2DInfo): void {
+  if (info.dilationHeight === 1 && info.dilationWidth === 1) return;
+  throw new Error(
+    `${kernel}: dilations must be 1, got ` +
+      `[${info.dilationHeight}, ${info.dilationWidth}]`,
   );
-  const strides = w.axis === 1 ? [w.stride, 1] : [1, w.stride];
-  const spread = insertZeros(hit, strides[0], strides[1]);
-  const after = x.shape[w.axis] - a - spread.shape[w.axis];
-  const none: [number, number] = [0, 0];
-  const margins: [number, number] = [a, after];
-  const placed =
-    w.axis === 1
-      ? padOrCrop(spread, margins, none)
-      : padOrCrop(spread, none, margins);
-  return { placed, rest: tf.sub(rest, hit) };
 }
 
-/** The elements at window offset a of every output: x[.., i·s + a, ..]. */
-function windowElement(
-  x: tf.Tensor4D,
-  outShape: number[],
-  w: WindowAxis,
-  a: number,
-): tf.Tensor4D {
-  const begin = [0, 0, 0, 0];
-  begin[w.axis] = a;
-  const size = [x.shape[0], x.shape[1], x.shape[2], x.shape[3]];
-  size[w.axis] = outShape[w.axis];
-  if (w.stride === 1) return tf.slice(x, begin, size);
-  const end = begin.map((b, i) => b + size[i]);
-  end[w.axis] = a + (outShape[w.axis] - 1) * w.stride + 1;
-  const strides = [1, 1, 1, 1];
-  strides[w.axis] = w.stride;
-  return tf.stridedSlice(x, begin, end, strides) as tf.Tensor4D;
+/** The flat NHWC arrays of a max pool and of its output gradient. */
+export interface MaxPoolArrays {
+  /** Output gradient [N, Ho, Wo, C]. */
+  dy: ArrayLike<number>;
+  /** Input [N, H, W, C]. */
+  x: ArrayLike<number>;
+  /** Output maxPool(x) [N, Ho, Wo, C]. */
+  y: ArrayLike<number>;
+}
+
+/**
+ * dL/dx of y = maxPool(x), written into `dx` [N, H, W, C]: each output's
+ * gradient goes to the first element of its window, in row-major order,
+ * that equals the window's max y — TensorFlow's MaxPoolGrad, and tfjs's
+ * cpu backend, which credit the first maximum. Padding never wins; a
+ * window whose max is -∞ credits nothing, as there.
+ */
+export function maxPoolBackprop(
+  { dy, x, y }: MaxPoolArrays,
+  info: Conv2DInfo,
+  dx: Float32Array,
+): void {
+  checkDilation('maxPoolBackprop', info);
+  const { batchSize, inHeight, inWidth, outHeight, outWidth } = info;
+  const c = info.inChannels;
+  const [rows, cols] = [heightAxis(info), widthAxis(info)];
+  const rowStep = inWidth * c;
+  dx.fill(0);
+  for (let n = 0; n < batchSize; n++) {
+    for (let i = 0; i < outHeight; i++) {
+      const [r0, r1] = covered(rows, i);
+      for (let j = 0; j < outWidth; j++) {
+        const [q0, q1] = covered(cols, j);
+        const out = ((n * outHeight + i) * outWidth + j) * c;
+        const corner = ((n * inHeight + r0) * inWidth + q0) * c;
+        const window = {
+          begin: corner,
+          end: corner + (r1 - r0) * rowStep,
+          rowStep,
+          rowLength: (q1 - q0) * c,
+          channels: c,
+        };
+        for (let k = 0; k < c; k++) {
+          const max = y[out + k];
+          if (max === -Infinity) continue;
+          const at = firstEqual(x, window, k, max);
+          if (at >= 0) dx[at] += dy[out + k];
+        }
+      }
+    }
+  }
+}
+
+/** A window of a flat NHWC array: rows [begin, end) by rowStep. */
+interface FlatWindow {
+  begin: number;
+  end: number;
+  rowStep: number;
+  /** Elements of one window row, channels included. */
+  rowLength: number;
+  channels: number;
+}
+
+/** The flat index of channel k's first element equal to v, or -1. */
+function firstEqual(
+  x: ArrayLike<number>,
+  w: FlatWindow,
+  k: number,
+  v: number,
+): number {
+  for (let row = w.begin + k; row < w.end; row += w.rowStep) {
+    const end = row + w.rowLength;
+    for (let p = row; p < end; p += w.channels) {
+      if (x[p] === v) return p;
+    }
+  }
+  return -1;
+}
+
+/**
+ * dL/dx of y = avgPool(x), written into `dx`: each output's gradient
+ * times 1/(kh·kw) goes to every input of its window, the divisor that
+ * tfjs's AvgPoolGrad uses with any padding. dy [N, Ho, Wo, C], dx [N, H,
+ * W, C], flat.
+ */
+export function avgPoolBackprop(
+  dy: ArrayLike<number>,
+  info: Conv2DInfo,
+  dx: Float32Array,
+): void {
+  checkDilation('avgPoolBackprop', info);
+  const { batchSize, inHeight, inWidth, outHeight, outWidth } = info;
+  const c = info.inChannels;
+  const [rows, cols] = [heightAxis(info), widthAxis(info)];
+  const scale = 1 / (info.filterHeight * info.filterWidth);
+  dx.fill(0);
+  for (let n = 0; n < batchSize; n++) {
+    for (let i = 0; i < outHeight; i++) {
+      const [r0, r1] = covered(rows, i);
+      for (let j = 0; j < outWidth; j++) {
+        const [q0, q1] = covered(cols, j);
+        const out = ((n * outHeight + i) * outWidth + j) * c;
+        for (let r = r0; r < r1; r++) {
+          for (let q = q0; q < q1; q++) {
+            const base = ((n * inHeight + r) * inWidth + q) * c;
+            for (let k = 0; k < c; k++) dx[base + k] += dy[out + k] * scale;
+          }
+        }
+      }
+    }
+  }
 }

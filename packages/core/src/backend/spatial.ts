@@ -1,4 +1,4 @@
-// Shape helpers shared by the backprop kernels: padding, cropping and
+// Shape helpers shared by the backprop kernels: cropping, padding and
 // spreading the spatial axes of NHWC tensors. Pure tensor functions.
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -6,29 +6,27 @@ import * as tf from '@tensorflow/tfjs-core';
 export type Margins = readonly [before: number, after: number];
 
 /**
- * Pads (positive margins, with `value`) or crops (negative margins) the
- * spatial axes of `x` [N, H, W, C] → [N, H + top + bottom, W + left +
- * right, C]. Returns `x` itself when every margin is zero.
+ * Margins added before and after the spatial axes of `x` [N, H, W, C],
+ * for a convolution: returns `x` with the negative margins cropped off (a
+ * slice, or `x` itself) and the positive ones as the conv's explicit zero
+ * padding, so that no padded copy is made.
  */
-export function padOrCrop(
+export function cropForConv(
   x: tf.Tensor4D,
-  [top, bottom]: Margins,
-  [left, right]: Margins,
-  value = 0,
-): tf.Tensor4D {
-  const cropped = crop(x, [top, bottom], [left, right]);
-  const pos = (m: number) => Math.max(0, m);
-  if (pos(top) + pos(bottom) + pos(left) + pos(right) === 0) return cropped;
-  const paddings: [number, number][] = [
-    [0, 0],
-    [pos(top), pos(bottom)],
-    [pos(left), pos(right)],
-    [0, 0],
+  rows: Margins,
+  cols: Margins,
+): { x: tf.Tensor4D; pad: tf.backend_util.ExplicitPadding } {
+  const pos = ([a, b]: Margins): [number, number] => [
+    Math.max(0, a),
+    Math.max(0, b),
   ];
-  return tf.pad(cropped, paddings, value);
+  return {
+    x: crop(x, rows, cols),
+    pad: [[0, 0], pos(rows), pos(cols), [0, 0]],
+  };
 }
 
-/** The negative margins of `padOrCrop` only, as one slice (or `x`). */
+/** The negative margins only, as one slice (or `x`). */
 function crop(
   x: tf.Tensor4D,
   [top, bottom]: Margins,

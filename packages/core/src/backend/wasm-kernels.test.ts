@@ -132,6 +132,8 @@ const poolCases: [number, number, 'same' | 'valid'][] = [
   [3, 2, 'valid'],
   [3, 2, 'same'],
   [1, 1, 'valid'],
+  [4, 3, 'same'],
+  [5, 2, 'valid'],
 ];
 
 describe('MaxPoolGrad on wasm matches cpu', () => {
@@ -171,6 +173,63 @@ describe('MaxPoolGrad on wasm matches cpu', () => {
           pad: 'same',
         } as never) as tf.Tensor;
     });
+  });
+});
+
+describe('AvgPoolGrad on wasm matches cpu', () => {
+  for (const [k, s, pad] of poolCases) {
+    test(`${k}×${k}, stride ${s}, ${pad}`, async () => {
+      const shape: [number, number, number, number] = [2, 9, 7, 3];
+      await tf.setBackend('cpu');
+      const ys = tf.avgPool(tf.zeros(shape) as tf.Tensor4D, k, s, pad);
+      const dy = await normal(ys.shape, 8);
+      ys.dispose();
+      await agrees(() =>
+        tf.engine().runKernel(
+          'AvgPoolGrad',
+          {
+            dy: tf.tensor(dy, ys.shape),
+            input: tf.zeros(shape),
+          },
+          { filterSize: k, strides: s, pad } as unknown as tf.NamedAttrMap,
+        ),
+      );
+    });
+  }
+});
+
+describe('Identity on wasm', () => {
+  test('shares the data; each reference frees independently', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const buffers = tf.backend().numDataIds();
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const y = tf.clone(x);
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+    const z = tf.add(y, 1);
+    y.dispose();
+    assert.deepEqual(Array.from(z.dataSync()), [2, 3, 4, 5]);
+    z.dispose();
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+    assert.equal(tf.backend().numDataIds(), buffers, 'wasm data leaked');
+  });
+});
+
+describe('Cast on wasm', () => {
+  test('to the same type shares the data, to others converts', async () => {
+    await tf.setBackend('wasm');
+    const buffers = tf.backend().numDataIds();
+    const x = tf.tensor1d([1.5, -2, 0]);
+    const same = tf.cast(x, 'float32');
+    const ints = tf.cast(x, 'int32');
+    assert.equal(tf.backend().numDataIds(), buffers + 2, 'one new buffer');
+    x.dispose();
+    assert.deepEqual(Array.from(same.dataSync()), [1.5, -2, 0]);
+    assert.deepEqual(Array.from(ints.dataSync()), [1, -2, 0]);
+    assert.equal(ints.dtype, 'int32');
+    tf.dispose([same, ints]);
+    assert.equal(tf.backend().numDataIds(), buffers, 'wasm data leaked');
   });
 });
 

@@ -1,28 +1,39 @@
 // Training kernels for the WebAssembly backend. tfjs-backend-wasm 4.22
 // lacks Conv2DBackpropFilter and UnsortedSegmentSum (the gradient of
 // gather), runs Conv2DBackpropInput as a naive loop (a training step ~3x
-// slower), and its MaxPoolGrad returns wrong values (seen for 1x1 to 5x5
-// windows, strides 1 and 2). Each kernel below is built from forward ops
-// that the backend runs fast and right, and replaces or adds the kernel.
+// slower), its MaxPoolGrad returns wrong values (seen for 1x1 to 5x5
+// windows, strides 1 and 2), its AvgPoolGrad is slow (~20 ms for a 2x2
+// pool of [64, 28, 28, 32]), and its Identity and same-type Cast copy the
+// data (training clones every tensor that a gradient keeps, and the
+// gradients of Mul and Div cast their operands). The conv and segment
+// kernels below are built from forward ops that the backend runs fast and
+// right; the pool gradients are single passes over the heap arrays; each
+// replaces or adds the kernel.
 // TODO: DepthwiseConv2dNativeBackpropFilter/Input are missing too; no
 // network here uses a depthwise conv.
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo } from './conv-backprop';
 import { opsKernel } from './kernel-ops';
-import { maxPoolInputGrad } from './pool-backprop';
+import { avgPoolBackprop, maxPoolBackprop } from './pool-backprop';
 import { segmentSumByScatter } from './segment';
 
 type T4 = tf.Tensor4D;
 
 /** The kernels that this module registers for the 'wasm' backend. */
 export type WasmTrainingKernel =
+  | 'AvgPoolGrad'
+  | 'Cast'
   | 'Conv2DBackpropFilter'
   | 'Conv2DBackpropInput'
+  | 'Identity'
   | 'MaxPoolGrad'
   | 'UnsortedSegmentSum';
 
 const kernels: Record<WasmTrainingKernel, tf.KernelFunc> = {
+  AvgPoolGrad: avgPoolGrad,
+  Cast: cast,
   Conv2DBackpropFilter: opsKernel(
     'Conv2DBackpropFilter',
     ['x', 'dy'],
@@ -33,13 +44,17 @@ const kernels: Record<WasmTrainingKernel, tf.KernelFunc> = {
     ['dy', 'filter'],
     conv2dBackpropInput,
   ),
-  MaxPoolGrad: opsKernel('MaxPoolGrad', ['dy', 'input', 'output'], maxPoolGrad),
+  Identity: identity,
+  MaxPoolGrad: maxPoolGrad,
   UnsortedSegmentSum: opsKernel(
     'UnsortedSegmentSum',
     ['x', 'segmentIds'],
     unsortedSegmentSum,
   ),
 };
+
+/** The kernels ours replaced, by name (Cast hands other types to it). */
+const replaced = new Map<string, tf.KernelFunc>();
 
 /**
  * Registers the training kernels for 'wasm', replacing the shipped ones of
@@ -51,7 +66,10 @@ export function registerWasmTrainingKernels(): WasmTrainingKernel[] {
     const kernelFunc = kernels[name];
     const current = tf.getKernel(name, 'wasm');
     if (current?.kernelFunc === kernelFunc) continue;
-    if (current) tf.unregisterKernel(name, 'wasm');
+    if (current) {
+      if (!replaced.has(name)) replaced.set(name, current.kernelFunc);
+      tf.unregisterKernel(name, 'wasm');
+    }
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
   }
   return names;
@@ -94,20 +112,102 @@ function conv2dBackpropInput(
   return conv2dInputGrad(dy as T4, filter as T4, info);
 }
 
-/** MaxPoolGrad from slices and comparisons; see maxPoolInputGrad. */
-function maxPoolGrad(
-  [dy, x, y]: tf.Tensor[],
-  a: tf.MaxPoolGradAttrs,
-): tf.Tensor {
-  const info = tf.backend_util.computePool2DInfo(
-    (x as T4).shape,
+/** MaxPoolGrad in one pass over the windows; see maxPoolBackprop. */
+function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const names = ['dy', 'input', 'output'] as const;
+  const { dy, input, output } = floatInputs('MaxPoolGrad', inputs, names);
+  const info = poolInfo(input, attrs as unknown as tf.MaxPoolGradAttrs);
+  return heapOutput(backend, input.shape, (dx, read) => {
+    const arrays = { dy: read(dy), x: read(input), y: read(output) };
+    maxPoolBackprop(arrays, info, dx);
+  });
+}
+
+/** AvgPoolGrad in one pass over the windows; see avgPoolBackprop. */
+function avgPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { dy, input } = floatInputs('AvgPoolGrad', inputs, ['dy', 'input']);
+  const info = poolInfo(input, attrs as unknown as tf.AvgPoolGradAttrs);
+  return heapOutput(backend, input.shape, (dx, read) =>
+    avgPoolBackprop(read(dy), info, dx),
+  );
+}
+
+/**
+ * Identity as one more reference to x's data, as tfjs's cpu backend and
+ * wasm's own Reshape do: no kernel writes into its inputs.
+ */
+function identity({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const x = inputs.x;
+  if (!x) throw new Error(`wasm Identity: missing input 'x'`);
+  (backend as BackendWasm).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/**
+ * Cast to the input's own type as Identity (no copy); any other cast by
+ * the kernel this one replaced.
+ */
+function cast(args: KernelArgs): tf.TensorInfo {
+  const { dtype } = args.attrs as unknown as tf.CastAttrs;
+  if (args.inputs.x?.dtype === dtype) return identity(args);
+  const shipped = replaced.get('Cast');
+  if (!shipped) throw new Error(`wasm Cast: no kernel to cast to ${dtype}`);
+  return shipped(args) as tf.TensorInfo;
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** The named inputs, failing unless each is there and float32. */
+function floatInputs<K extends string>(
+  kernel: string,
+  inputs: tf.NamedTensorInfoMap,
+  names: readonly K[],
+): Record<K, tf.TensorInfo> {
+  const out = {} as Record<K, tf.TensorInfo>;
+  for (const name of names) {
+    const info = inputs[name];
+    if (!info || info.dtype !== 'float32') {
+      throw new Error(
+        `wasm ${kernel}: input '${name}' must be float32, got ` +
+          `${info ? info.dtype : 'none'}`,
+      );
+    }
+    out[name] = info;
+  }
+  return out;
+}
+
+function poolInfo(
+  input: tf.TensorInfo,
+  a: tf.MaxPoolGradAttrs | tf.AvgPoolGradAttrs,
+): tf.backend_util.Conv2DInfo {
+  const dimRoundingMode =
+    'dimRoundingMode' in a ? a.dimRoundingMode : undefined;
+  return tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
     a.filterSize,
     a.strides,
     1,
     a.pad,
-    a.dimRoundingMode,
+    dimRoundingMode,
   );
-  return maxPoolInputGrad(dy as T4, x as T4, y as T4, info);
+}
+
+/**
+ * A new float32 tensor of `shape` in the wasm heap, filled by `fill`
+ * through heap views. Every view is taken after the output's allocation,
+ * which may grow the heap and detach earlier views.
+ */
+function heapOutput(
+  backend: unknown,
+  shape: number[],
+  fill: (out: Float32Array, read: (t: tf.TensorInfo) => Float32Array) => void,
+): tf.TensorInfo {
+  const wasm = backend as BackendWasm;
+  const out = wasm.makeOutput(shape, 'float32');
+  const read = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
+  fill(read(out), read);
+  return out;
 }
 
 /** UnsortedSegmentSum as a scatter-add; see segmentSumByScatter. */

@@ -46,9 +46,9 @@ export function instanceNormPlus(
   const beta = scope.param(`${prefix}.beta`);
   const channels = x.shape[3];
   return tf.tidy(() => {
-    const mu = tf.mean(x, [1, 2], true); // μ_c [N, 1, 1, C]
-    const d = tf.sub(x, mu);
-    const s2 = tf.mean(tf.square(d), [1, 2], true); // s_c²
+    const mu = spatialMean(x); // μ_c [N, 1, 1, C]
+    const d = tf.sub<tf.Tensor4D>(x, mu);
+    const s2 = spatialMean(tf.square(d)); // s_c²
     const dm = tf.sub(mu, tf.mean(mu, 3, true)); // μ_c − m
     const unbiased = channels / (channels - 1);
     const v = tf.mul(tf.mean(tf.square(dm), 3, true), unbiased);
@@ -57,4 +57,14 @@ export function instanceNormPlus(
     const b = tf.add(tf.mul(tf.mul(z, alpha), gamma), beta); // γ·α·z + β
     return tf.add(tf.mul(d, a), b) as tf.Tensor4D;
   });
+}
+
+/**
+ * The mean over H and W of x [N, H, W, C] → [N, 1, 1, C], as one global
+ * average pool: the same numbers as tf.mean(x, [1, 2], true) up to
+ * summation order, and on wasm one pass instead of a transpose and a
+ * reduction (its gradient is one pass too).
+ */
+function spatialMean(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.avgPool(x, [x.shape[1], x.shape[2]], 1, 'valid');
 }
