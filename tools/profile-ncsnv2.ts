@@ -11,7 +11,8 @@
 // A kernel that runs other kernels (this project's wasm training kernels)
 // is listed with its own time only, and the kernels it runs as
 // `Kernel > Inner`; an op scope (`name__op`, a custom gradient) adds its
-// inner kernels under their own names.
+// inner kernels under their own names. An Identity inside a kernel is the
+// tape keeping a tensor for the gradient: `Identity (saved)`.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '@acsm/core';
@@ -170,7 +171,8 @@ function recordDepths(depths: number[]): void {
 /**
  * Milliseconds and calls by name. A kernel's time excludes that of the
  * kernels it ran, which are named `Parent > Inner` (plain `Inner` when
- * the parent is an op scope `name__op`).
+ * the parent is an op scope `name__op`; `Identity (saved)` for a clone
+ * that the tape keeps).
  */
 function kernelRows(
   kernels: Awaited<ReturnType<typeof tf.profile>>['kernels'],
@@ -184,7 +186,8 @@ function kernelRows(
     while (depths[parent] !== depths[i] - 1) parent++;
     ms[parent] -= k.kernelTimeMs as number; // its total, not its own
     const scope = kernels[parent].name.endsWith('__op');
-    if (!scope) names[i] = `${kernels[parent].name} > ${k.name}`;
+    if (k.name === 'Identity') names[i] = 'Identity (saved)';
+    else if (!scope) names[i] = `${kernels[parent].name} > ${k.name}`;
   });
   const rows = new Map<string, Row>();
   names.forEach((name, i) => {
@@ -199,13 +202,16 @@ function kernelRows(
 function printRows(rows: Map<string, Row>, total: number): void {
   const sorted = [...rows.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const width = Math.max(6, ...sorted.map(([name]) => name.length));
-  console.log(`${'kernel'.padEnd(width)}  calls        ms      %`);
+  const head = ['calls', 'ms', '%', 'ms/call'].map((h) => h.padStart(8));
+  console.log(`${'kernel'.padEnd(width)}${head.join('')}`);
   for (const [name, row] of sorted) {
-    const share = (100 * row.ms) / (total || 1);
-    console.log(
-      `${name.padEnd(width)} ${String(row.calls).padStart(6)} ` +
-        `${row.ms.toFixed(1).padStart(9)} ${share.toFixed(1).padStart(6)}`,
-    );
+    const cells = [
+      String(row.calls),
+      row.ms.toFixed(1),
+      ((100 * row.ms) / (total || 1)).toFixed(1),
+      (row.ms / row.calls).toFixed(2),
+    ];
+    console.log(name.padEnd(width) + cells.map((c) => c.padStart(8)).join(''));
   }
 }
 

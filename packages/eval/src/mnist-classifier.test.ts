@@ -50,7 +50,10 @@ test('classifier: parameter and output shapes, no leak', () => {
   for (const [name, shape] of Object.entries(classifierShapes(arch))) {
     assert.deepEqual(params[name as keyof typeof params].shape, shape, name);
   }
-  assert.deepEqual(params['features.weight'].shape, [7 * 7 * 64, 128]);
+  assert.deepEqual(params['features.weight'].shape, [
+    7 * 7 * arch.conv2Filters,
+    128,
+  ]);
   const x = tf.tensor4d(train.images.subarray(0, 3 * 784), [3, 28, 28, 1]);
   const { features, logits } = applyClassifier(params, x);
   assert.deepEqual(features.shape, [3, 128]);
@@ -69,10 +72,11 @@ test('classifier: initialisation is a function of the seed', () => {
   const w = (p: typeof a) => p['conv2.weight'].dataSync() as Float32Array;
   assert.deepEqual(w(a), w(b));
   assert.notDeepEqual(w(a), w(c));
-  // He-normal: std √(2 / fan_in), fan_in = 3·3·32.
+  // He-normal: std √(2 / fan_in), fan_in = 3·3·conv1Filters.
   const values = w(a);
   const std = Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length);
-  assert.ok(Math.abs(std / Math.sqrt(2 / 288) - 1) < 0.05, `${std}`);
+  const fanIn = 9 * arch.conv1Filters;
+  assert.ok(Math.abs(std / Math.sqrt(2 / fanIn) - 1) < 0.05, `${std}`);
   [a, b, c].forEach(dispose);
 });
 

@@ -35,11 +35,13 @@ export interface MnistClassifierConfig
 
 export const DEFAULT_MNIST_CLASSIFIER_CONFIG: MnistClassifierConfig =
   Object.freeze({
-    conv1Filters: 32,
-    conv2Filters: 64,
+    // Sized to train in a few minutes on two cores: 98.15% test accuracy
+    // (32/64 filters at batch 64 reached 98.55% in twice the time).
+    conv1Filters: 16,
+    conv2Filters: 32,
     featureDim: 128,
     steps: 3000,
-    batchSize: 64,
+    batchSize: 32,
     learningRate: 1e-3,
     maxShift: 2,
   });

@@ -86,7 +86,7 @@ export class FallbackStore implements TrackingStore {
     return this.offlineReason !== null;
   }
 
-  /** Ids of the runs this process wrote to the local store only. */
+  /** Ids of the runs this process wrote locally since going offline. */
   get localRunIds(): string[] {
     return [...this.offlineRuns];
   }
@@ -105,10 +105,9 @@ export class FallbackStore implements TrackingStore {
     if (this.offlineReason !== null) return;
     this.offlineReason = e.message;
     this.notify(
-      `tracking server ${this.remote.uri} is unreachable (${e.message}); ` +
-        `this process goes on with the local store ` +
-        `${this.options.localDir}. When the server is back, copy its runs ` +
-        `there with: ${this.syncCommand()}`,
+      `${e.message}. This process goes on with the local store ` +
+        `${this.options.localDir}; when the server is back, copy the runs ` +
+        `to it with: ${this.syncCommand()}`,
     );
     if (this.options.remindAtExit === false) return;
     process.once('beforeExit', () => {
@@ -207,15 +206,15 @@ export class FallbackStore implements TrackingStore {
     return this.either(
       () => this.remote.deleteExperiment(experimentId),
       async () => {
-        throw this.notLocal(`deleting experiment '${experimentId}'`);
+        throw this.notLocal(`experiment '${experimentId}'`);
       },
     );
   }
 
   private notLocal(what: string): ServerUnavailableError {
     return new ServerUnavailableError(
-      `${what}: needs the tracking server ${this.remote.uri}, which is ` +
-        `unreachable (${this.offlineReason})`,
+      `${what} is on the tracking server ${this.remote.uri}, which this ` +
+        `process gave up on (${this.offlineReason})`,
     );
   }
 

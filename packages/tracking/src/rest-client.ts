@@ -177,7 +177,8 @@ export class RestClient {
   /** One request, attempted again per the policy; JSON or bytes back. */
   async send(req: RestRequest): Promise<unknown> {
     const policy = req.policy ?? this.policy;
-    const deadline = Date.now() + policy.deadlineMs;
+    const start = Date.now();
+    const deadline = start + policy.deadlineMs;
     for (let retry = 0; ; retry += 1) {
       const timeout = Math.max(
         1,
@@ -189,21 +190,20 @@ export class RestClient {
       const wait =
         outcome.retryAfterMs ?? backoffMs(retry + 1, policy, this.random);
       if (retry >= policy.maxRetries || Date.now() + wait >= deadline) {
-        throw this.gaveUp(req, outcome.error, retry + 1, policy);
+        throw this.gaveUp(outcome.error, retry + 1, Date.now() - start);
       }
       await sleep(wait);
     }
   }
 
   private gaveUp(
-    req: RestRequest,
     last: TrackingError,
     attempts: number,
-    policy: RetryPolicy,
+    elapsedMs: number,
   ): ServerUnavailableError {
     return new ServerUnavailableError(
-      `${last.message} (gave up after ${attempts} attempt(s) within ` +
-        `${policy.deadlineMs} ms; ${req.method} ${this.baseUrl}${req.path.split('?')[0]})`,
+      `tracking server ${this.baseUrl}: ${last.message}; gave up after ` +
+        `${attempts} attempt(s) in ${(elapsedMs / 1000).toFixed(1)} s`,
       last.httpStatus,
     );
   }
@@ -224,7 +224,7 @@ export class RestClient {
     } catch (e) {
       const code = networkCode(e);
       if (code === null) throw unexpected(e, where);
-      const message = `tracking server ${this.baseUrl} unreachable: ${code} (${where})`;
+      const message = `${where}: unreachable (${code})`;
       return {
         ok: false,
         error: new ServerUnavailableError(message),
@@ -238,7 +238,8 @@ export class RestClient {
       return { ok: true, value: req.bytes ? res.data : parseJson(res, where) };
     }
     const { code, message } = errorBody(res);
-    const text = `${where}: ${message} (HTTP ${res.status}${code ? ` ${code}` : ''})`;
+    const answer = code ? `HTTP ${res.status} ${code}` : `HTTP ${res.status}`;
+    const text = `${where}: ${message} (${answer})`;
     const header = res.headers['retry-after'] as string | undefined;
     return {
       ok: false,

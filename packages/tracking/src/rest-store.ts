@@ -118,7 +118,12 @@ export class RestStore implements TrackingStore {
    */
   async ping(): Promise<void> {
     await this.client
-      .send({ method: 'GET', path: '/health', policy: PROBE_POLICY })
+      .send({
+        method: 'GET',
+        path: '/health',
+        bytes: true,
+        policy: PROBE_POLICY,
+      })
       .catch((e: unknown) => {
         const status = (e as TrackingError).httpStatus;
         if (status !== undefined && status < 500) return;

@@ -4,7 +4,7 @@
 // param throws at the call, before anything is written.
 
 import { splitBatches } from './batch';
-import { TrackingError, invalid } from './errors';
+import { TrackingError, invalid, isServerUnavailable } from './errors';
 import { flattenParams } from './flatten';
 import { registerOpenRun, unregisterOpenRun } from './open-runs';
 import type {
@@ -35,9 +35,13 @@ export interface StartRunOptions extends RunHandleOptions {
   startTime?: number;
 }
 
-/** A store error that retrying cannot fix: the batch is dropped. */
+/**
+ * A store error that retrying cannot fix: the batch is dropped. The REST
+ * store has already retried what can be retried; only a server that
+ * stayed unreachable (ServerUnavailableError) is worth another flush.
+ */
 function isPermanent(e: unknown): boolean {
-  return e instanceof TrackingError && e.code === 'INVALID_PARAMETER_VALUE';
+  return e instanceof TrackingError && !isServerUnavailable(e);
 }
 
 export class RunHandle {

@@ -1,7 +1,7 @@
-// The tracking store interface and its entities. The local file store and
-// the REST store (a later issue) implement the same interface, so a caller
-// cannot tell which one it holds. Names follow MLflow's REST API, in
-// camelCase.
+// The tracking store interface and its entities. The local file store,
+// the REST store and the fallback store over both implement the same
+// interface, so a caller cannot tell which one it holds. Names follow
+// MLflow's REST API, in camelCase.
 
 /** MLflow's `RunStatus` enum (service.proto); the file store keeps ints. */
 export const RUN_STATUSES = [

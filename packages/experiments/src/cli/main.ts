@@ -4,6 +4,7 @@ import { ConfigError, parseOverride } from '../config';
 import { DEFINITIONS, type ProfileName, PROFILES } from '../definitions';
 import { createLogger } from './logger';
 import { runsCommand } from './runs';
+import { syncCommand } from './sync';
 import { runTarget, sweepTarget } from './run-target';
 
 function parseStepSizes(text: string): number[] {
@@ -99,6 +100,7 @@ async function main(argv: string[]): Promise<void> {
       },
     )
     .command(runsCommand(logger))
+    .command(syncCommand(logger))
     .demandCommand(1, 'name a command: run, sweep, runs')
     .recommendCommands()
     .fail((message, error, y) => {

@@ -82,7 +82,7 @@ async function classifier(ctx: RunContext, data: ReturnType<typeof loadData>) {
     train: full,
     test: data.test,
     seed: 0,
-    cacheDir: join(ctx.cacheDir, 'classifiers'),
+    cacheDir: ctx.cacheDir,
     onProgress: (p) => {
       progress ??= createProgress('classifier', p.steps);
       progress.tick(p.step, `loss ${p.loss.toFixed(4)}`);

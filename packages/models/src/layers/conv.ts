@@ -61,15 +61,20 @@ export function convSpecs(layer: ConvLayer, init: WeightInit): ParamSpec[] {
   return specs;
 }
 
+/** What a conv does after the convolution and the bias. */
+export type ConvActivation = 'linear' | 'elu';
+
 /**
  * Applies a conv layer to x [N, H, W, in] → [N, H', W', out] with the
- * weight the scope gives (the stored one, or W/σ under spectral norm);
- * its intermediates are freed before it returns.
+ * weight the scope gives (the stored one, or W/σ under spectral norm),
+ * then `activation` (default linear); its intermediates are freed before
+ * it returns.
  */
 export function applyConv(
   scope: ParamScope,
   layer: ConvLayer,
   x: tf.Tensor4D,
+  activation: ConvActivation = 'linear',
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const w = scope.weight(layer.prefix) as tf.Tensor4D;
@@ -81,31 +86,49 @@ export function applyConv(
       [0, 0],
     ];
     const h = layer.padTopLeft ? tf.pad(x, pads) : x;
-    const y = conv2dSame(h, w, layer.dilation, bias);
+    const y = conv2dSame(h, w, layer.dilation, { bias, activation });
     return layer.meanPool ? meanPool2(y) : y;
   });
 }
 
+/** Optional steps of `conv2dSame` after the convolution. */
+export interface ConvExtras {
+  /** Added to each output channel, [out]. Default none. */
+  readonly bias?: tf.Tensor;
+  /** Default linear. */
+  readonly activation?: ConvActivation;
+}
+
 /**
  * Stride-1 convolution with PyTorch's `padding = dilation·(k − 1)/2`
- * ("same" for odd k), plus `bias` [out] if given. Training through a
- * dilated conv needs the conv2d gradient that @acsm/core's initBackend
- * registers.
+ * ("same" for odd k), then the bias and activation of `extras`. Training
+ * through a dilated conv needs the conv2d gradient that @acsm/core's
+ * initBackend registers.
  */
 export function conv2dSame(
   x: tf.Tensor4D,
   w: tf.Tensor4D,
   dilation: number,
-  bias?: tf.Tensor,
+  extras: ConvExtras = {},
 ): tf.Tensor4D {
+  const { bias, activation = 'linear' } = extras;
   // Symmetric padding d·(k − 1)/2 for odd k: PyTorch's padding=d.
   if (dilation === 1) {
-    // One kernel adds the bias; tf.fused.conv2d differentiates only
-    // undilated convolutions.
-    return tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias });
+    // One kernel for conv, bias and activation. tf.fused.conv2d
+    // differentiates only undilated convolutions, and only the linear
+    // activation: under a gradient tape it runs ELU as a separate op.
+    return tf.fused.conv2d({
+      x,
+      filter: w,
+      strides: 1,
+      pad: 'same',
+      bias,
+      activation,
+    });
   }
   const y = tf.conv2d(x, w, 1, 'same', 'NHWC', dilation);
-  return bias ? tf.add(y, bias) : y;
+  const biased = bias ? tf.add<tf.Tensor4D>(y, bias) : y;
+  return activation === 'elu' ? tf.elu(biased) : biased;
 }
 
 /**

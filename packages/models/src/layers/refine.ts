@@ -79,10 +79,12 @@ function rcu(
   for (const convs of blocks) {
     const prev = h;
     h = tf.tidy(() => {
-      let path = prev;
-      for (const layer of convs) {
-        path = applyConv(scope, layer, tf.elu(path) as tf.Tensor4D);
-      }
+      // elu(conv(h)) as one fused kernel where the next conv reads it.
+      let path = tf.elu(prev) as tf.Tensor4D;
+      convs.forEach((layer, i) => {
+        const last = i === convs.length - 1;
+        path = applyConv(scope, layer, path, last ? 'linear' : 'elu');
+      });
       return tf.add(prev, path);
     });
     if (prev !== x) prev.dispose();

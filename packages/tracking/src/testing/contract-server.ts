@@ -92,6 +92,8 @@ export class ServerState {
   readonly artifacts = new Map<string, Buffer>();
   /** Values cut to the limits, as MLflow does with a warning only. */
   truncations = 0;
+  /** Metric points received again and not stored (SQL de-duplication). */
+  duplicatesIgnored = 0;
   private nextExperimentId = 1;
 
   constructor() {
@@ -276,8 +278,12 @@ type Condition = { kind: string; key: string; value: string };
 
 /** `tags.\`k\` = 'v' and params."k" = "v" and attributes.status = 'X'`. */
 function parseFilter(filter: string): Condition[] {
-  const term =
-    /^\s*(tags|params|attributes)\.(`[^`]+`|"[^"]+"|[\w.]+)\s*=\s*('([^']*)'|"([^"]*)")\s*(?:and\s+|$)/i;
+  // \x60 is the backtick that quotes a key.
+  const term = new RegExp(
+    String.raw`^\s*(tags|params|attributes)\.(\x60[^\x60]+\x60|"[^"]+"|[\w.]+)` +
+      String.raw`\s*=\s*('([^']*)'|"([^"]*)")\s*(?:and\s+|$)`,
+    'i',
+  );
   const out: Condition[] = [];
   let rest = filter.trim();
   for (let i = 0; rest !== '' && i < 100; i += 1) {
@@ -378,10 +384,10 @@ function logBatch(state: ServerState, body: Json): Json {
     return old !== undefined && old !== clip(String(p.value ?? ''), 6000);
   });
   if (changed.length > 0) {
+    const keys = changed.map((p) => String(p.key)).join(', ');
     throw invalid(
-      `Changing param values is not allowed. Params were already logged=` +
-        `'${JSON.stringify(changed.map((p) => ({ key: p.key, old: run.params.get(String(p.key)) })))}' ` +
-        `for run ID='${run.run_id}'.`,
+      `Changing param values is not allowed. Params were already logged ` +
+        `for run ID='${run.run_id}': ${keys}.`,
     );
   }
   for (const p of params) {
@@ -391,7 +397,10 @@ function logBatch(state: ServerState, body: Json): Json {
     setTag(state, run, String(t.key), String(t.value ?? ''));
   for (const m of parsed) {
     const id = `${m.key}\0${m.timestamp}\0${m.step}\0${m.value}`;
-    if (run.metricIds.has(id)) continue;
+    if (run.metricIds.has(id)) {
+      state.duplicatesIgnored += 1;
+      continue;
+    }
     run.metricIds.add(id);
     run.metrics.push(m);
   }
