@@ -51,8 +51,8 @@ const cpuBase: ExperimentConfig = {
     stepsPerLevel: 1,
     stepSize: 1e-5,
     noiseFirst: false,
-    numSamples: 250,
-    batchSize: 250,
+    numSamples: 200,
+    batchSize: 200,
   },
   eval: { metric: 'fid_mnist_classifier', output: 'raw' },
 };
