@@ -64,8 +64,18 @@ const cpu: ProfileSpec = {
     'CPU cores without a GPU.',
   base: cpuBase,
   perTraining: PAPER_OPTIMISERS,
-  stepSizes: { cas1: 1e-5, cas5: 1e-5, als1: 1e-5, als5: 1e-5 },
-  stepSizeSource: 'placeholder',
+  // Chosen by `acsm sweep table2 --profile=cpu --training dsm` on the DSM
+  // model (FID on 250 resp. 200 samples; σ_1 = 16.0, L = 20):
+  //   CAS nσ=1: ε = 4e-5 490.2, 6e-5 447.1, 8e-5 516.5, 1e-4 542.3,
+  //             1.2e-4 585.6, 1.4e-4 675.3 (denoised)
+  //   ALS nσ=1: ε = 5e-6 606.5, 1e-5 605.8, 2e-5 602.0, 4e-5 593.7,
+  //             8e-5 572.1, 1.6e-4 469.9, 3.2e-4 369.5, 6.4e-4 362.8
+  // nσ = 5 follows PAPER.md §9's rules: ε/5 for ALS, and for CAS
+  // η' = 1 − (1 − η)^(1/5) with η = ε/σ_L² = 0.6, so ε' = 1.67e-5.
+  stepSizes: { cas1: 6e-5, cas5: 1.67e-5, als1: 6.4e-4, als5: 1.28e-4 },
+  stepSizeSource:
+    'sweep of ε on the DSM model (acsm sweep), best denoised FID; ' +
+    'nσ = 5 by the rules of PAPER.md §9',
   reference: () => NO_MNIST_REFERENCE,
 };
 
