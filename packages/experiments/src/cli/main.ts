@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
     )
     .command(runsCommand(logger))
     .command(syncCommand(logger))
-    .demandCommand(1, 'name a command: run, sweep, runs')
+    .demandCommand(1, 'name a command: run, sweep, runs, sync')
     .recommendCommands()
     .fail((message, error, y) => {
       if (error) throw error;

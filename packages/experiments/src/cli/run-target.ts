@@ -72,7 +72,9 @@ async function createContext(
   logger: Logger,
 ): Promise<RunContext> {
   logger.info(`backend: ${describeBackend(backend)}`);
-  const store = await openStore(process.env.MLFLOW_TRACKING_URI);
+  const store = await openStore(process.env.MLFLOW_TRACKING_URI, {
+    notify: (message) => logger.warn(message),
+  });
   const experiment = await store.getOrCreateExperiment(def.name);
   return {
     def,
