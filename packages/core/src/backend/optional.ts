@@ -12,7 +12,8 @@ export async function importOptional(pkg: string): Promise<void> {
     const missing = e.code === 'ERR_MODULE_NOT_FOUND';
     throw new Error(
       missing
-        ? `${pkg} is not installed (npm install ${pkg}@4.22.0)`
+        ? `${pkg} is not installed (npm install --no-save ` +
+            `--allow-scripts=${pkg} ${pkg}@4.22.0)`
         : `${pkg} failed to load: ${e.message}`,
     );
   }

@@ -52,7 +52,9 @@ export interface MaxPoolArrays {
  * gradient goes to the first element of its window, in row-major order,
  * that equals the window's max y — TensorFlow's MaxPoolGrad, and tfjs's
  * cpu backend, which credit the first maximum. Padding never wins; a
- * window whose max is -∞ credits nothing, as there.
+ * window whose max is -∞ credits nothing, as there. `y` must be the
+ * forward's own output (a max is exact, so it equals one element); the
+ * scan stops at that element, about half a window on average.
  */
 export function maxPoolBackprop(
   { dy, x, y }: MaxPoolArrays,

@@ -2,7 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
-import { casStepSizeForSteps, consistentAnnealed } from './cas';
+import {
+  casStepSizeForSteps,
+  checkCasStepSize,
+  consistentAnnealed,
+} from './cas';
 import { createRng } from './rng';
 import type { StepInfo } from './sampler';
 import { geometricSigmas, refineSigmas } from './schedule';
@@ -190,4 +194,15 @@ describe('casStepSizeForSteps', () => {
         '(0, 1), got 2',
     });
   });
+});
+
+test('checkCasStepSize fails before sampling, as the sampler would', () => {
+  const sigmas = geometricSigmas(16, 0.01, 20);
+  assert.doesNotThrow(() => checkCasStepSize(sigmas, 6e-5));
+  assert.throws(
+    () => checkCasStepSize(sigmas, 1e-5),
+    /consistentAnnealed: stepSize must lie in \(3\.2\d+e-5, 1\.67\d+e-4\)/,
+  );
+  // Refining the grid (nσ = 5) widens the interval below.
+  assert.doesNotThrow(() => checkCasStepSize(sigmas, 1.67e-5, 5));
 });

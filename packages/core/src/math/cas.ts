@@ -106,6 +106,21 @@ export function consistentAnnealed(
 }
 
 /**
+ * Fails, as `consistentAnnealed` would, unless ε is valid for the base
+ * schedule refined by nσ (PAPER.md §4): lets a caller check before work.
+ */
+export function checkCasStepSize(
+  sigmas: readonly number[],
+  stepSize: number,
+  stepsPerLevel = 1,
+): void {
+  checkStepSize(refineSigmas(sigmas, stepsPerLevel), {
+    stepSize,
+    stepsPerLevel,
+  } as CasOptions);
+}
+
+/**
  * CAS step size for nσ > 1 from the nσ = 1 one (PAPER.md §9):
  * η' = 1 − (1 − η_1)^(1/nσ), η_1 = ε/σ_L², returned as ε' = η' σ_L².
  */

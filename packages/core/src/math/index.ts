@@ -4,7 +4,11 @@ export { Adam } from './adam';
 export type { AdamOptions, AdamState } from './adam';
 export { annealedLangevin, alsStepSizeForSteps } from './als';
 export type { AlsOptions } from './als';
-export { consistentAnnealed, casStepSizeForSteps } from './cas';
+export {
+  casStepSizeForSteps,
+  checkCasStepSize,
+  consistentAnnealed,
+} from './cas';
 export type { CasOptions } from './cas';
 export { denoise, denoiseWith } from './denoise';
 export { dsmLoss, dsmLossWithNoise } from './dsm';

@@ -1,6 +1,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { TrackingError } from '@acsm/tracking';
 import { ConfigError, parseOverride } from '../config';
+import { InterruptedError } from '../train/loop';
 import { DEFINITIONS, type ProfileName, PROFILES } from '../definitions';
 import { createLogger } from './logger';
 import { runsCommand } from './runs';
@@ -33,7 +35,9 @@ async function main(argv: string[]): Promise<void> {
           .positional('target', { choices: targets, demandOption: true })
           .option('profile', {
             choices: PROFILES,
-            describe: 'scale: smoke (CI), cpu (default without a GPU), paper',
+            describe:
+              'scale: smoke (CI), cpu (the default without a GPU), paper ' +
+              '(the default with tfjs-node-gpu)',
           })
           .option('set', {
             type: 'string',
@@ -47,7 +51,11 @@ async function main(argv: string[]): Promise<void> {
             default: false,
             describe: 'print every cell’s resolved plan and stop',
           })
-          .option('results-dir', { type: 'string', default: 'results' }),
+          .option('results-dir', {
+            type: 'string',
+            default: 'results',
+            describe: 'where table.md and table.csv go',
+          }),
       async (args) => {
         const overrides = Object.fromEntries(args.set.map(parseOverride));
         await runTarget({
@@ -112,13 +120,30 @@ async function main(argv: string[]): Promise<void> {
     .parseAsync();
 }
 
-main(hideBin(process.argv)).catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`acsm: ${error.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(
-    `acsm: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+/** Errors in what the user asked for: no stack trace, exit code 2. */
+function isUserError(error: Error): boolean {
+  return (
+    error instanceof ConfigError ||
+    (error instanceof TrackingError &&
+      error.code === 'RESOURCE_DOES_NOT_EXIST') ||
+    /^initBackend: /.test(error.message)
   );
-  process.exit(1);
+}
+
+main(hideBin(process.argv)).catch((thrown: unknown) => {
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  if (error instanceof InterruptedError) {
+    process.stderr.write(
+      `acsm: ${error.message}; run the same command again to resume ` +
+        'from the last checkpoint\n',
+    );
+    process.exit(130);
+  }
+  const debug = Boolean(process.env.ACSM_DEBUG);
+  const text = debug ? (error.stack ?? error.message) : error.message;
+  process.stderr.write(`acsm: ${text}\n`);
+  if (!isUserError(error) && !debug) {
+    process.stderr.write('(set ACSM_DEBUG=1 for the stack trace)\n');
+  }
+  process.exit(isUserError(error) ? 2 : 1);
 });

@@ -1,8 +1,10 @@
 import { initBackend, type BackendInfo } from '@acsm/core';
-import { endOpenRuns, openStore } from '@acsm/tracking';
+import { DEFAULT_MNIST_CLASSIFIER_CONFIG } from '@acsm/eval';
+import { openStore } from '@acsm/tracking';
 import { DEFINITIONS, type ProfileName } from '../definitions';
 import { formatDuration } from '../progress';
 import { tableText } from '../table';
+import { configHash } from '../hash';
 import type { RunContext } from '../runner/context';
 import { environmentTags } from '../runner/environment';
 import { profileOf, type ResolvedCell, resolveCells } from '../runner/resolve';
@@ -50,14 +52,22 @@ function printPlan(logger: Logger, cells: ResolvedCell[]): void {
   }
 }
 
-/** Marks open runs KILLED on SIGINT/SIGTERM; a second signal exits. */
+/**
+ * The first SIGINT/SIGTERM asks the work to stop at its next step (the
+ * training loop checkpoints and marks its run KILLED); the handlers are
+ * then removed, so a second signal ends the process at once, even in the
+ * middle of a sampler chain.
+ */
 function interruptOnSignals(logger: Logger): AbortController {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130);
-    logger.warn(`${signal}: stopping at the next step (again to quit now)`);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    logger.warn(
+      `${signal}: stopping after the current step (a sampler chain ` +
+        'finishes first); send it again to quit at once',
+    );
     controller.abort();
-    void endOpenRuns('KILLED');
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -98,6 +108,14 @@ function printTimings(ctx: RunContext, start: number): void {
   ctx.logger.info(`total ${formatDuration(total)}`);
 }
 
+/** A results folder suffix for a run with --set overrides: never the profile's own. */
+function variantName(overrides: Record<string, unknown>): string | null {
+  const keys = Object.keys(overrides);
+  return keys.length === 0
+    ? null
+    : `custom-${configHash(overrides).slice(0, 8)}`;
+}
+
 /** `acsm run <target>`: resolve, then run the table and print it. */
 export async function runTarget(o: RunTargetOptions): Promise<void> {
   const def = DEFINITIONS[o.target];
@@ -105,11 +123,17 @@ export async function runTarget(o: RunTargetOptions): Promise<void> {
   const profile = o.profile ?? defaultProfile(backend);
   profileOf(def, profile);
   const cells = resolveCells(def, profile, o.overrides);
-  if (o.dryRun) return printPlan(o.logger, cells);
+  if (o.dryRun) {
+    o.logger.result(`${def.name}, profile ${profile}: ${cells.length} cells`);
+    return printPlan(o.logger, cells);
+  }
   const ctx = await createContext(def, profile, backend, o.logger);
   o.logger.info(`${def.name}, profile ${profile}: ${cells.length} cells`);
   const start = performance.now();
-  const { rows, dir } = await runTable(ctx, cells, o.resultsDir);
+  const { rows, dir } = await runTable(ctx, cells, {
+    resultsDir: o.resultsDir,
+    variant: variantName(o.overrides),
+  });
   o.logger.result(`\n${def.title} (profile ${profile})\n${tableText(rows)}`);
   o.logger.info(
     `wrote ${dir}/table.md and table.csv; runs in experiment ` +
@@ -140,6 +164,13 @@ export async function sweepTarget(o: SweepTargetOptions): Promise<void> {
   if (!cell) {
     throw new ConfigError(
       `${def.name} has no cell ${o.training}/${o.sampler}/n${o.stepsPerLevel}`,
+    );
+  }
+  const featureDim = DEFAULT_MNIST_CLASSIFIER_CONFIG.featureDim;
+  if (!(o.numSamples > featureDim)) {
+    throw new ConfigError(
+      `--samples must exceed the ${featureDim} feature dimensions of ` +
+        `${cell.config.eval.metric}, got ${o.numSamples}`,
     );
   }
   const ctx = await createContext(def, profile, backend, o.logger);

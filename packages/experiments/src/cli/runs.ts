@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { openStore } from '@acsm/tracking';
+import { ConfigError } from '../config';
 import type { Logger } from './logger';
 
 const date = (ms: number | null) =>
@@ -8,7 +9,7 @@ const date = (ms: number | null) =>
 async function list(logger: Logger, experiment: string) {
   const store = await openStore(process.env.MLFLOW_TRACKING_URI);
   const exp = await store.getExperimentByName(experiment);
-  if (!exp) throw new Error(`no experiment named '${experiment}'`);
+  if (!exp) throw new ConfigError(`no experiment named '${experiment}'`);
   const { runs } = await store.searchRuns({
     experimentIds: [exp.experimentId],
   });
@@ -55,7 +56,8 @@ export function runsCommand(logger: Logger): CommandModule {
         .option('experiment', { type: 'string', default: 'table2' }),
     handler: async (args) => {
       if (args.action === 'list') return list(logger, String(args.experiment));
-      if (!args.id) throw new Error('acsm runs show <run-id>: give a run id');
+      if (!args.id)
+        throw new ConfigError('acsm runs show <run-id>: give a run id');
       return show(logger, String(args.id));
     },
   };

@@ -4,7 +4,7 @@ import { flatten, type OutputKind } from '../config';
 import { imageGridPng } from '../grid';
 import { createProgress } from '../progress';
 import { type RunContext, timed } from './context';
-import type { Prepared } from './prepare';
+import { type Prepared, resolvedSchedule } from './prepare';
 import type { ResolvedCell } from './resolve';
 import { evaluationsPerSample, sampleBoth, type Samples } from './sample';
 import type { TrainedModel } from './train-phase';
@@ -110,7 +110,12 @@ async function logCell(
       'acsm.fid.note': 'FID on MNIST-classifier features, not Inception FID',
     },
   });
-  run.logParams(flatten(cell.config));
+  const { training } = cell.config;
+  const unused = training.kind === 'dsm' ? { adversarial: null } : {};
+  run.logParams({
+    ...flatten({ ...cell.config, ...unused }),
+    ...resolvedSchedule(o.prepared),
+  });
   run.logMetrics({
     [metricOf(cell)]: o.value,
     n_samples: o.samples.shape[0],

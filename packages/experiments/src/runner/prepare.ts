@@ -98,12 +98,27 @@ async function classifier(ctx: RunContext, data: ReturnType<typeof loadData>) {
   return model;
 }
 
+/** The schedule as resolved (σ_1 and L may be 'auto' in the config). */
+export function resolvedSchedule(p: Prepared) {
+  return {
+    'schedule.sigmaMax': p.sigmas[0],
+    'schedule.sigmaMin': p.sigmas[p.sigmas.length - 1],
+    'schedule.numLevels': p.sigmas.length,
+  };
+}
+
 /** Phases shared by all cells: data, schedule, classifier, statistics. */
 export async function prepare(
   ctx: RunContext,
   config: ExperimentConfig,
 ): Promise<Prepared> {
   const data = await timed(ctx, 'load data', () => loadData(config));
+  if (config.noise.sigmaMax === 0) {
+    ctx.logger.info(
+      `noise schedule: σ_1 from ${data.train.shape[0]} training images ` +
+        '(computed once, then cached)',
+    );
+  }
   const { sigmas, note } = await timed(ctx, 'noise schedule', () =>
     schedule(ctx, config, data.train),
   );

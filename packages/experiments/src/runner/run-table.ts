@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkCasStepSize } from '@acsm/core';
 import { startRun } from '@acsm/tracking';
+import { ConfigError } from '../config';
 import { samplerKey } from '../definitions';
 import { formatDuration } from '../progress';
 import { tableCsv, tableMarkdown, type TableRow } from '../table';
@@ -32,6 +34,31 @@ async function reusable(ctx: RunContext, group: ResolvedCell[]) {
   return group.map((c, i) => reusedResult(c, found[i]!));
 }
 
+/**
+ * Fails before any training unless every cell can run on this schedule:
+ * CAS's step size in its interval, more samples than feature dimensions.
+ */
+function preflight(cells: ResolvedCell[], prepared: Prepared): void {
+  const featureDim = prepared.classifier.featureDim;
+  for (const { spec, config } of cells) {
+    const s = config.sampling;
+    if (s.sampler === 'cas') {
+      try {
+        checkCasStepSize(prepared.sigmas, s.stepSize, s.stepsPerLevel);
+      } catch (error) {
+        throw new ConfigError(`cell ${spec.id}: ${(error as Error).message}`);
+      }
+    }
+    if (s.numSamples <= featureDim) {
+      throw new ConfigError(
+        `cell ${spec.id}: sampling.numSamples must exceed the ` +
+          `${featureDim} feature dimensions of ${config.eval.metric}, ` +
+          `got ${s.numSamples}`,
+      );
+    }
+  }
+}
+
 /** Trains (or reuses) one training kind's model and runs its cells. */
 async function runTraining(
   ctx: RunContext,
@@ -41,7 +68,10 @@ async function runTraining(
   const groups = samplerGroups(cells);
   const reused = await Promise.all(groups.map((g) => reusable(ctx, g)));
   const results = reused.flatMap((r) => r ?? []);
-  if (reused.every((r) => r !== null)) return results;
+  if (reused.every((r) => r !== null)) {
+    ctx.logger.info(`${cells[0].spec.training}: every cell reused`);
+    return results;
+  }
   const data = await prepared();
   const first = cells[0];
   const model = await trainedModel(ctx, first.config, data, first.trainingHash);
@@ -79,9 +109,10 @@ function rowOf(r: CellResult): TableRow {
 async function writeTable(
   ctx: RunContext,
   rows: TableRow[],
-  o: { resultsDir: string; notes: string[] },
+  o: { resultsDir: string; variant: string | null; notes: string[] },
 ): Promise<string> {
-  const dir = join(o.resultsDir, ctx.def.name, ctx.profile);
+  const folder = o.variant ? `${ctx.profile}-${o.variant}` : ctx.profile;
+  const dir = join(o.resultsDir, ctx.def.name, folder);
   mkdirSync(dir, { recursive: true });
   const md = tableMarkdown(
     `${ctx.def.title} (profile ${ctx.profile})`,
@@ -113,10 +144,14 @@ async function writeTable(
 export async function runTable(
   ctx: RunContext,
   cells: ResolvedCell[],
-  resultsDir: string,
+  out: { resultsDir: string; variant: string | null },
 ): Promise<{ rows: TableRow[]; dir: string; reusedAll: boolean }> {
   let prepared: Promise<Prepared> | undefined;
-  const lazyPrepare = () => (prepared ??= prepare(ctx, cells[0].config));
+  const lazyPrepare = () =>
+    (prepared ??= prepare(ctx, cells[0].config).then((p) => {
+      preflight(cells, p);
+      return p;
+    }));
   const results: CellResult[] = [];
   for (const training of ctx.def.trainings) {
     const mine = cells.filter((c) => c.spec.training === training);
@@ -128,27 +163,48 @@ export async function runTable(
     (a, b) => order.get(a.cell.spec.id)! - order.get(b.cell.spec.id)!,
   );
   const rows = results.map(rowOf);
-  const notes = await tableNotes(ctx, cells, prepared);
+  const facts = await provenance(ctx, results, prepared);
+  const notes = await tableNotes(ctx, cells, facts);
   const dir = await timed(ctx, 'write table', () =>
-    writeTable(ctx, rows, { resultsDir, notes }),
+    writeTable(ctx, rows, { ...out, notes }),
   );
   return { rows, dir, reusedAll: results.every((r) => r.reused) };
+}
+
+/** Data source and schedule, from this invocation or a logged cell run. */
+async function provenance(
+  ctx: RunContext,
+  results: CellResult[],
+  prepared: Promise<Prepared> | undefined,
+): Promise<{ source: string; schedule: string }> {
+  const p = await prepared;
+  if (p) return { source: p.train.source, schedule: p.scheduleNote };
+  const run = await ctx.store.getRun(results[0].runId);
+  const param = (k: string) => run.data.params[`schedule.${k}`] ?? '?';
+  return {
+    source: run.data.tags['acsm.data.source'] ?? '?',
+    schedule:
+      `σ_1 = ${param('sigmaMax')}, σ_L = ${param('sigmaMin')}, ` +
+      `L = ${param('numLevels')} (as logged by run ${run.info.runId})`,
+  };
 }
 
 async function tableNotes(
   ctx: RunContext,
   cells: ResolvedCell[],
-  prepared: Promise<Prepared> | undefined,
+  facts: { source: string; schedule: string },
 ): Promise<string[]> {
-  const p = await prepared;
   const c = cells[0].config;
+  const timings = Object.entries(ctx.timings)
+    .map(([k, v]) => `${k} ${formatDuration(v)}`)
+    .join(', ');
   return [
     `Metric: FID on features of an MNIST classifier trained by this project (${c.eval.metric}); not Inception FID, not comparable with published FIDs.`,
-    `Data: ${p?.train.source ?? 'MNIST'}; score network NCSNv2 ngf=${c.model.ngf}, ${c.training.iterations} iterations, batch ${c.training.batchSize}; EMA weights for sampling.`,
-    ...(p ? [`Schedule: ${p.scheduleNote}.`] : []),
+    `Data: ${facts.source}; score network NCSNv2 ngf=${c.model.ngf}, ${c.training.iterations} iterations, batch ${c.training.batchSize}; EMA weights for sampling.`,
+    `Schedule: ${facts.schedule}.`,
     `Backend: ${ctx.backend.name}, ${ctx.backend.threads} thread(s), SIMD ${ctx.backend.simd}.`,
-    `Wall time this invocation: ${Object.entries(ctx.timings)
-      .map(([k, v]) => `${k} ${formatDuration(v)}`)
-      .join(', ')}.`,
+    timings
+      ? `Wall time of the invocation that wrote this table: ${timings}.`
+      : 'Every cell was reused from earlier runs.',
   ];
 }

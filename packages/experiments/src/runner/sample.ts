@@ -8,6 +8,7 @@ import {
 import type { AnyNetwork, Params } from '@acsm/models';
 import type { ImageShape } from '@acsm/data';
 import type { SamplingConfig } from '../config';
+import { InterruptedError } from '../train/loop';
 
 /** Raw and denoised samples of one sampler run, [N, H, W, C]. */
 export interface Samples {
@@ -79,7 +80,9 @@ export async function sampleBoth(o: SampleOptions): Promise<Samples> {
     raw.set(await out.raw.data(), start * size);
     denoised.set(await out.denoised.data(), start * size);
     tf.dispose([x0, out.raw, out.denoised]);
-    if (o.signal?.aborted) throw new Error('sampling interrupted');
+    if (o.signal?.aborted) {
+      throw new InterruptedError('interrupted while sampling');
+    }
   }
   return { raw, denoised, shape: [numSamples, h, w, c] };
 }

@@ -14,7 +14,7 @@ import {
 } from '../train/state';
 import type { ImageSize } from '../train/networks';
 import { type RunContext, timed } from './context';
-import type { Prepared } from './prepare';
+import { type Prepared, resolvedSchedule } from './prepare';
 import { trainingPart } from './resolve';
 
 /** A trained score network ready to sample, with the run it came from. */
@@ -61,6 +61,7 @@ async function openTrainingRun(
   config: ExperimentConfig,
   hash: string,
   previous: Run | undefined,
+  schedule: Record<string, number>,
 ): Promise<RunHandle> {
   if (previous) return resumeRun(ctx.store, previous.info.runId);
   const run = await startRun(ctx.store, {
@@ -75,7 +76,7 @@ async function openTrainingRun(
       'acsm.training_hash': hash,
     },
   });
-  run.logParams(flatten(trainingPart(config)));
+  run.logParams({ ...flatten(trainingPart(config)), ...schedule });
   await run.logArtifactBytes(
     'config.json',
     new TextEncoder().encode(JSON.stringify(trainingPart(config), null, 2)),
@@ -141,15 +142,23 @@ export async function trainedModel(
     );
     return { runId: previous.info.runId, state, weights: state.ema.weights };
   }
-  const run = await openTrainingRun(ctx, config, hash, previous);
+  const run = await openTrainingRun(
+    ctx,
+    config,
+    hash,
+    previous,
+    resolvedSchedule(prepared),
+  );
   try {
     await timed(ctx, `train ${config.training.kind}`, () =>
       train(ctx, run, state, { config, prepared, hash }),
     );
   } catch (error) {
     disposeState(state);
-    run.setTag('acsm.error', String((error as Error).message ?? error));
-    await run.end(error instanceof InterruptedError ? 'KILLED' : 'FAILED');
+    const interrupted = error instanceof InterruptedError;
+    if (!interrupted)
+      run.setTag('acsm.error', String((error as Error).message));
+    await run.end(interrupted ? 'KILLED' : 'FAILED');
     throw error;
   }
   await run.end('FINISHED');
