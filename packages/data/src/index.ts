@@ -12,3 +12,29 @@ export {
 export type { Batch, BatchAtOptions, BatchesOptions } from './batch';
 export { batchAt, batches, imagesTensor, stepsPerEpoch } from './batch';
 export { permutation } from './random';
+export type {
+  SwissRollOptions,
+  Toy2d,
+  TwentyFiveGaussiansOptions,
+} from './toy2d';
+export {
+  swissRoll,
+  SWISS_ROLL_SCALE,
+  TWENTY_FIVE_GRID,
+  twentyFiveGaussians,
+} from './toy2d';
+export type { StackedMnist, StackedMnistOptions } from './stacked-mnist';
+export { stackedMnist } from './stacked-mnist';
+export type { Cifar10Batch, Cifar10Split, LoadCifar10Options } from './cifar10';
+export {
+  CIFAR10_ARCHIVE,
+  CIFAR10_ARCHIVE_MD5,
+  CIFAR10_BATCH_RECORDS,
+  CIFAR10_DIR,
+  CIFAR10_RECORD_BYTES,
+  CIFAR10_SPLITS,
+  CIFAR10_URL,
+  cifar10Files,
+  loadCifar10,
+  readCifar10Batch,
+} from './cifar10';

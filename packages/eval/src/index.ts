@@ -34,3 +34,4 @@ export {
   mnistClassifierHash,
   trainOrLoadMnistClassifier,
 } from './mnist-classifier';
+export * from './metrics/index';
