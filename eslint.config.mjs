@@ -25,6 +25,7 @@ export default [
       'results/**',
       '.nx/**',
       '.cache/**',
+      '.scratch/**',
     ],
   },
   ...tseslint.configs.recommended,
