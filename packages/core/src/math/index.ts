@@ -32,3 +32,4 @@ export type {
   Technique2Result,
 } from './schedule';
 export type { LevelScoreNetwork, ScoreNetwork } from './score';
+export { checkInteger, checkPositive, fail } from './validate';

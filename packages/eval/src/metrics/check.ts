@@ -1,32 +1,12 @@
 // Precondition checks for the metric functions. Each message names the
 // function, the argument and the offending value; call them at entry only.
+// The scalar checks are core's; the matrix check is the metrics' own.
+import { fail } from '@acsm/core';
+
+export { checkInteger, checkPositive, fail } from '@acsm/core';
 
 /** Flat numeric arrays the metrics accept. */
 export type Floats = Float32Array | Float64Array;
-
-/** Throws `fn: message` as an Error. */
-export function fail(fn: string, message: string): never {
-  throw new Error(`${fn}: ${message}`);
-}
-
-/** value must be an integer >= min. */
-export function checkInteger(
-  fn: string,
-  name: string,
-  value: number,
-  min: number,
-): void {
-  if (!(Number.isInteger(value) && value >= min)) {
-    fail(fn, `${name} must be an integer >= ${min}, got ${value}`);
-  }
-}
-
-/** value must be a finite number > 0. */
-export function checkPositive(fn: string, name: string, value: number): void {
-  if (!(Number.isFinite(value) && value > 0)) {
-    fail(fn, `${name} must be a finite number > 0, got ${value}`);
-  }
-}
 
 /** array must hold rows·cols finite values (a row-major [rows, cols]). */
 export function checkMatrix(
