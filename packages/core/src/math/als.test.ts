@@ -9,9 +9,11 @@ import type { StepInfo } from './sampler';
 import { geometricSigmas } from './schedule';
 import type { LevelScoreNetwork } from './score';
 import {
+  type TestSampler,
   assertAllClose,
-  assertNoLeak,
   assertRelClose,
+  assertSameSeedSameSamples,
+  assertSamplerLeaksNothing,
   std,
   useCpu,
 } from './test-helpers';
@@ -134,51 +136,15 @@ describe('annealedLangevin', () => {
   });
 
   test('same seed gives identical samples', () => {
-    const x0 = tf.randomUniform(
-      [3, 2, 2, 1],
-      0,
-      1,
-      'float32',
-      4,
-    ) as tf.Tensor4D;
-    const run = (seed: number) =>
-      annealedLangevin(pointMass, x0, [1, 0.3, 0.1], {
-        stepSize: 0.005,
-        rng: createRng(seed),
-        stepsPerLevel: 2,
-      });
-    const [a, b, c] = [run(5), run(5), run(6)];
-    assert.deepEqual(a.raw.dataSync(), b.raw.dataSync());
-    assert.deepEqual(a.denoised.dataSync(), b.denoised.dataSync());
-    assert.notDeepEqual(a.raw.dataSync(), c.raw.dataSync());
-    tf.dispose([x0, a.raw, a.denoised, b.raw, b.denoised, c.raw, c.denoised]);
+    assertSameSeedSameSamples(annealedLangevin as TestSampler, pointMass);
   });
 
   test('no tensor leaks over 10 runs, none per step', () => {
-    const x0 = tf.randomUniform(
-      [2, 2, 2, 1],
-      0,
-      1,
-      'float32',
-      4,
-    ) as tf.Tensor4D;
-    const rng = createRng(7);
-    const counts = new Set<number>();
-    const onStep = () => counts.add(tf.memory().numTensors);
-    assertNoLeak(() => {
-      for (let k = 0; k < 10; k++) {
-        const out = annealedLangevin(pointMass, x0, [1, 0.5, 0.1], {
-          stepSize: 0.005,
-          rng,
-          stepsPerLevel: 3,
-          noiseFirst: k % 2 === 0,
-          onStep,
-        });
-        tf.dispose([out.raw, out.denoised]);
-      }
+    assertSamplerLeaksNothing(annealedLangevin as TestSampler, pointMass, {
+      sigmas: [1, 0.5, 0.1],
+      stepsPerLevel: 3,
+      extra: (k) => ({ noiseFirst: k % 2 === 0 }),
     });
-    assert.ok(counts.size <= 2, `live tensors per step: ${[...counts]}`);
-    x0.dispose();
   });
 
   test('invalid inputs fail before sampling, naming argument and value', () => {

@@ -4,6 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 
 import { registerTrainingGradients } from '../backend/gradients';
+import { createRng } from './rng';
+import type { SampleResult, SamplerOptions } from './sampler';
+import type { LevelScoreNetwork } from './score';
 
 /** Selects the pure-JS cpu backend (call in `before`). */
 export async function useCpu(): Promise<void> {
@@ -60,4 +63,63 @@ export function assertNoLeak(body: () => void): void {
   const before = tf.memory().numTensors;
   body();
   assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+}
+
+/** A sampler as the tests call it: (score, x, sigmas, options). */
+export type TestSampler = (
+  scoreNet: LevelScoreNetwork,
+  x: tf.Tensor4D,
+  sigmas: readonly number[],
+  options: SamplerOptions & Record<string, unknown>,
+) => SampleResult;
+
+const startPoints = (n: number) =>
+  tf.randomUniform([n, 2, 2, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
+
+/** Same seed → identical raw and denoised samples; another seed differs. */
+export function assertSameSeedSameSamples(
+  sampler: TestSampler,
+  scoreNet: LevelScoreNetwork,
+): void {
+  const x0 = startPoints(3);
+  const run = (seed: number) =>
+    sampler(scoreNet, x0, [1, 0.3, 0.1], {
+      stepSize: 0.005,
+      rng: createRng(seed),
+      stepsPerLevel: 2,
+    });
+  const [a, b, c] = [run(5), run(5), run(6)];
+  assert.deepEqual(a.raw.dataSync(), b.raw.dataSync());
+  assert.deepEqual(a.denoised.dataSync(), b.denoised.dataSync());
+  assert.notDeepEqual(a.raw.dataSync(), c.raw.dataSync());
+  tf.dispose([x0, a.raw, a.denoised, b.raw, b.denoised, c.raw, c.denoised]);
+}
+
+/**
+ * No tensor leaks over 10 runs, and at most two live-tensor counts per
+ * step (steps after the first hold x0 and the live x).
+ */
+export function assertSamplerLeaksNothing(
+  sampler: TestSampler,
+  scoreNet: LevelScoreNetwork,
+  o: { sigmas: number[]; stepsPerLevel: number; extra?: (k: number) => object },
+): void {
+  const x0 = startPoints(2);
+  const rng = createRng(7);
+  const counts = new Set<number>();
+  const onStep = () => counts.add(tf.memory().numTensors);
+  assertNoLeak(() => {
+    for (let k = 0; k < 10; k++) {
+      const out = sampler(scoreNet, x0, o.sigmas, {
+        stepSize: 0.005,
+        rng,
+        stepsPerLevel: o.stepsPerLevel,
+        onStep,
+        ...o.extra?.(k),
+      });
+      tf.dispose([out.raw, out.denoised]);
+    }
+  });
+  assert.ok(counts.size <= 2, `live tensors per step: ${[...counts]}`);
+  x0.dispose();
 }
