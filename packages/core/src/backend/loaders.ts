@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { importOptional } from './optional';
 import { registerWasmTrainingKernels } from './wasm-kernels';
+import { startThreadedWasm } from './wasm-threads';
 
 /** The compute backends, best first. */
 export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
@@ -29,9 +30,6 @@ const NATIVE_PACKAGES = {
 } as const;
 type NativeName = keyof typeof NATIVE_PACKAGES;
 
-const WASM_ONE_THREAD_NODE =
-  'tfjs-backend-wasm turns threads off in Node: its threaded build ' +
-  'starts workers from a blob: URL, which Node cannot load';
 const WASM_ONE_THREAD =
   'the threaded WebAssembly build needs SharedArrayBuffer (a ' +
   'cross-origin isolated page)';
@@ -62,15 +60,59 @@ async function loadNative(name: NativeName): Promise<BackendInfo> {
 
 async function loadWasm(): Promise<BackendInfo> {
   registerWasmTrainingKernels();
-  await activate('wasm');
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
-  const flag = 'WASM_HAS_MULTITHREAD_SUPPORT';
-  if (await tf.env().getAsync(flag)) {
-    return { name: 'wasm', threads: getThreadsCount(), simd };
+  if (!tf.env().getBool('IS_NODE')) {
+    await activate('wasm');
+    const flag = 'WASM_HAS_MULTITHREAD_SUPPORT';
+    if (await tf.env().getAsync(flag)) {
+      return { name: 'wasm', threads: getThreadsCount(), simd };
+    }
+    return { name: 'wasm', threads: 1, simd, reason: WASM_ONE_THREAD };
   }
-  const node = tf.env().getBool('IS_NODE');
-  const reason = node ? WASM_ONE_THREAD_NODE : WASM_ONE_THREAD;
+  const wanted = wasmThreads();
+  let reason = wanted.reason;
+  if (wanted.threads > 1 && simd) {
+    try {
+      return {
+        name: 'wasm',
+        threads: await startThreadedWasm(wanted.threads),
+        simd,
+      };
+    } catch (err) {
+      reason = `the threaded WebAssembly build did not start: ${(err as Error).message}`;
+    }
+  } else if (wanted.threads > 1) {
+    reason = 'the threaded WebAssembly build needs SIMD, which this Node lacks';
+  }
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  await activate('wasm');
   return { name: 'wasm', threads: 1, simd, reason };
+}
+
+/**
+ * The thread count for WebAssembly: ACSM_WASM_THREADS when set (1 turns
+ * threads off), else every core Node reports.
+ */
+export function wasmThreads(value = process.env.ACSM_WASM_THREADS): {
+  threads: number;
+  reason?: string;
+} {
+  if (value === undefined || value === '') {
+    const threads = availableParallelism();
+    return threads > 1
+      ? { threads }
+      : { threads, reason: 'this machine has one core' };
+  }
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new Error(
+      `initBackend: ACSM_WASM_THREADS must be an integer from 1 to 64, ` +
+        `got '${value}'`,
+    );
+  }
+  return threads > 1
+    ? { threads }
+    : { threads, reason: 'ACSM_WASM_THREADS=1 asks for one thread' };
 }
 
 async function loadCpu(): Promise<BackendInfo> {

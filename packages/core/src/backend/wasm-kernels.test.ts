@@ -247,6 +247,47 @@ describe('UnsortedSegmentSum on wasm matches cpu', () => {
   });
 });
 
+describe('BatchMatMul and _FusedMatMul on wasm match cpu', () => {
+  for (const [ta, tb] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
+    test(`transposeA ${ta}, transposeB ${tb}: 2-D, batched, fused`, async () => {
+      const [m, k, n] = [5, 7, 3];
+      const a2 = await normal([m * k], 11);
+      const b2 = await normal([k * n], 12);
+      const a3 = await normal([2 * m * k], 13);
+      const b3 = await normal([2 * k * n], 14);
+      const bias = await normal([n], 15);
+      const aShape = (batch: number[]) => [...batch, ...(ta ? [k, m] : [m, k])];
+      const bShape = (batch: number[]) => [...batch, ...(tb ? [n, k] : [k, n])];
+      await agrees(() =>
+        tf.matMul(tf.tensor(a2, aShape([])), tf.tensor(b2, bShape([])), ta, tb),
+      );
+      await agrees(() =>
+        tf.matMul(
+          tf.tensor(a3, aShape([2])),
+          tf.tensor(b3, bShape([2])),
+          ta,
+          tb,
+        ),
+      );
+      await agrees(() =>
+        tf.fused.matMul({
+          a: tf.tensor(a2, aShape([])) as tf.Tensor2D,
+          b: tf.tensor(b2, bShape([])) as tf.Tensor2D,
+          transposeA: ta,
+          transposeB: tb,
+          bias: tf.tensor1d(bias),
+          activation: 'relu',
+        }),
+      );
+    });
+  }
+});
+
 test('registerWasmTrainingKernels is idempotent', () => {
   const first = registerWasmTrainingKernels();
   const kernel = tf.getKernel('MaxPoolGrad', 'wasm');

@@ -8,14 +8,16 @@
 // gradients of Mul and Div cast their operands). The conv and segment
 // kernels below are built from forward ops that the backend runs fast and
 // right; the pool gradients are single passes over the heap arrays; each
-// replaces or adds the kernel.
+// replaces or adds the kernel. Its BatchMatMul and _FusedMatMul with a
+// transposed operand run 10-50x slower than transposing first (every
+// gradient of a matMul has one), so ours transpose first.
 // TODO: DepthwiseConv2dNativeBackpropFilter/Input are missing too; no
 // network here uses a depthwise conv.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo } from './conv-backprop';
-import { opsKernel } from './kernel-ops';
+import { opsKernel, runOps } from './kernel-ops';
 import { avgPoolBackprop, maxPoolBackprop } from './pool-backprop';
 import { segmentSumByScatter } from './segment';
 
@@ -24,15 +26,18 @@ type T4 = tf.Tensor4D;
 /** The kernels that this module registers for the 'wasm' backend. */
 export type WasmTrainingKernel =
   | 'AvgPoolGrad'
+  | 'BatchMatMul'
   | 'Cast'
   | 'Conv2DBackpropFilter'
   | 'Conv2DBackpropInput'
   | 'Identity'
   | 'MaxPoolGrad'
-  | 'UnsortedSegmentSum';
+  | 'UnsortedSegmentSum'
+  | '_FusedMatMul';
 
 const kernels: Record<WasmTrainingKernel, tf.KernelFunc> = {
   AvgPoolGrad: avgPoolGrad,
+  BatchMatMul: (args) => matMulTransposedFirst('BatchMatMul', args),
   Cast: cast,
   Conv2DBackpropFilter: opsKernel(
     'Conv2DBackpropFilter',
@@ -51,6 +56,7 @@ const kernels: Record<WasmTrainingKernel, tf.KernelFunc> = {
     ['x', 'segmentIds'],
     unsortedSegmentSum,
   ),
+  _FusedMatMul: (args) => matMulTransposedFirst('_FusedMatMul', args),
 };
 
 /** The kernels ours replaced, by name (Cast hands other types to it). */
@@ -70,7 +76,15 @@ export function registerWasmTrainingKernels(): WasmTrainingKernel[] {
       if (!replaced.has(name)) replaced.set(name, current.kernelFunc);
       tf.unregisterKernel(name, 'wasm');
     }
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
+    // The shipped kernel's set-up binds the wasm function that it calls:
+    // it must still run when the backend starts, for ours to call it.
+    tf.registerKernel({
+      kernelName: name,
+      backendName: 'wasm',
+      kernelFunc,
+      setupFunc: current?.setupFunc,
+      disposeFunc: current?.disposeFunc,
+    });
   }
   return names;
 }
@@ -156,6 +170,43 @@ function cast(args: KernelArgs): tf.TensorInfo {
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/**
+ * A matMul kernel with transposeA/transposeB done as explicit transposes
+ * of the last two axes, then the shipped kernel without transposes.
+ */
+function matMulTransposedFirst(
+  name: 'BatchMatMul' | '_FusedMatMul',
+  args: KernelArgs,
+): tf.TensorInfo {
+  const shipped = replaced.get(name);
+  if (!shipped) throw new Error(`wasm ${name}: no kernel to run`);
+  const attrs = args.attrs as unknown as tf.BatchMatMulAttrs;
+  const { a, b } = args.inputs;
+  if (!a || !b) throw new Error(`wasm ${name}: missing input 'a' or 'b'`);
+  if (!attrs.transposeA && !attrs.transposeB) {
+    return shipped(args) as tf.TensorInfo;
+  }
+  const backend = args.backend as tf.KernelBackend;
+  const swapLast = (x: tf.TensorInfo) =>
+    runOps(backend, [x], (t) => {
+      const perm = t.shape.map((_, i) => i);
+      perm.splice(-2, 2, perm.length - 1, perm.length - 2);
+      return tf.transpose(t, perm);
+    });
+  const a2 = attrs.transposeA ? swapLast(a) : a;
+  const b2 = attrs.transposeB ? swapLast(b) : b;
+  try {
+    return shipped({
+      ...args,
+      inputs: { ...args.inputs, a: a2, b: b2 },
+      attrs: { ...args.attrs, transposeA: false, transposeB: false },
+    }) as tf.TensorInfo;
+  } finally {
+    if (a2 !== a) backend.disposeData(a2.dataId);
+    if (b2 !== b) backend.disposeData(b2.dataId);
+  }
+}
 
 /** The named inputs, failing unless each is there and float32. */
 function floatInputs<K extends string>(
