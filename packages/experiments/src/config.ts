@@ -24,6 +24,8 @@ export interface ModelConfig {
   network: NetworkName;
   /** Base width of the score network (the paper's ngf: 128). */
   ngf: number;
+  /** Residual stages of the score network kept (NCSNv2: 4, the paper's). */
+  depth: number;
   /** Base width of the discriminator (the paper's ch: 64). */
   discriminatorCh: number;
 }
@@ -117,6 +119,7 @@ export const CONFIG_SCHEMA: Record<string, Leaf> = {
   'data.maxTrainImages': int(0, 10_000_000),
   'model.network': oneOf('ncsnv2'),
   'model.ngf': int(1, 1024),
+  'model.depth': int(1, 4),
   'model.discriminatorCh': int(1, 1024),
   'noise.sigmaMax': num(0, 1e4),
   'noise.sigmaMin': num(0, 1e3, true),

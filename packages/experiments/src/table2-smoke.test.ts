@@ -76,6 +76,49 @@ test('table2 --profile=smoke: 16 cells, logged, then reused', async () => {
   }
 });
 
+test('table2 smoke: two parallel shards give the table of one process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acsm-jobs-'));
+  try {
+    const table = (jobs: string) => {
+      const sub = join(dir, `jobs-${jobs}`);
+      const r = acsm(
+        [
+          'run',
+          'table2',
+          '--profile=smoke',
+          '--jobs',
+          jobs,
+          '--results-dir',
+          join(sub, 'results'),
+        ],
+        { MLFLOW_TRACKING_URI: join(sub, 'mlruns') },
+      );
+      assert.equal(r.code, 0, r.err);
+      const csv = readFileSync(
+        join(sub, 'results', 'table2', 'smoke', 'table.csv'),
+        'utf8',
+      );
+      // Every column but the run id.
+      return {
+        err: r.err,
+        rows: csv
+          .trim()
+          .split('\n')
+          .map((l) => l.split(',').slice(0, -1).join(',')),
+      };
+    };
+    const two = table('2');
+    assert.match(two.err, /running 2 shards in parallel, 1 thread\(s\) each/);
+    assert.match(two.err, /\[shard 1\/2\] .*train dsm done/);
+    assert.match(two.err, /\[shard 2\/2\] .*train hybrid done/);
+    const one = table('1');
+    assert.doesNotMatch(one.err, /shard/);
+    assert.deepEqual(two.rows, one.rows);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a bad flag or config value fails before any work', () => {
   const dir = mkdtempSync(join(tmpdir(), 'acsm-bad-'));
   try {

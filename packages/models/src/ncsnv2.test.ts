@@ -102,6 +102,38 @@ test('NCSNv2: gradients reach every trainable variable, finite, ≠ 0', () => {
   }
 });
 
+test('depth keeps the first stages, each with its RefineBlock', () => {
+  const full = paramShapes(ncsnv2({ ngf: 8, channels: 1, imageSize: 28 }));
+  const names = (depth: number) =>
+    Object.keys(
+      paramShapes(ncsnv2({ ngf: 8, channels: 1, imageSize: 28, depth })),
+    );
+  assert.deepEqual(names(4), Object.keys(full));
+  const three = names(3);
+  assert.ok(three.every((n) => !/^(res4|refine4)\./.test(n)));
+  assert.ok(three.includes('refine3.output_convs.3_2_conv.weight'));
+  // The first block keeps the deepest width; the last fuses res1 with it
+  // at width ngf.
+  const shapes = paramShapes(
+    ncsnv2({ ngf: 8, channels: 1, imageSize: 28, depth: 2 }),
+  );
+  assert.deepEqual(
+    shapes['refine1.adapt_convs.0.1_1_conv.weight'],
+    [3, 3, 16, 16],
+  );
+  assert.deepEqual(shapes['refine1.crp.convs.0.weight'], [3, 3, 16, 16]);
+  assert.deepEqual(shapes['refine2.msf.convs.1.weight'], [3, 3, 16, 8]);
+  assert.equal(shapes['res3.0.conv1.weight'], undefined);
+  for (const depth of [1, 2, 3]) {
+    const net = ncsnv2({ ngf: 4, channels: 1, imageSize: 28, depth });
+    const params = net.init(1);
+    const y = net.apply(params, tf.zeros([2, 28, 28, 1]) as tf.Tensor4D);
+    assert.deepEqual(y.shape, [2, 28, 28, 1], `depth ${depth}`);
+    tf.dispose(y);
+    disposeParams(params);
+  }
+});
+
 test('NCSNv2 init is deterministic in the seed', () => {
   const net = ncsnv2({ ngf: 4, channels: 1, imageSize: 16 });
   const [a, b, c] = [net.init(5), net.init(5), net.init(6)];
@@ -117,6 +149,16 @@ test('NCSNv2 rejects bad configs and inputs with the values', () => {
     /res3\.0 halves an odd size 15 \(imageSize=30/,
   );
   assert.throws(() => ncsnv2({ ngf: 1, channels: 1, imageSize: 28 }), /ngf=1/);
+  for (const depth of [0, 5, 2.5]) {
+    assert.throws(
+      () => ncsnv2({ ngf: 8, channels: 1, imageSize: 28, depth }),
+      new RegExp(`depth must be an integer from 1 to 4 .*got ${depth}`),
+    );
+  }
+  assert.throws(
+    () => ncsnv2Deeper({ ngf: 8, channels: 3, imageSize: 64, depth: 6 }),
+    /depth must be an integer from 1 to 5/,
+  );
   const net = ncsnv2({ ngf: 4, channels: 1, imageSize: 16 });
   const x = tf.zeros([1, 16, 16, 3]) as tf.Tensor4D;
   assert.throws(

@@ -32,11 +32,17 @@ export interface NCSNv2Config {
    * the authors' `--no_dilation`: every 'down' stage halves the size.
    */
   readonly dilation: boolean;
+  /**
+   * Residual stages kept, from the first (default all: 4 for NCSNv2, 5
+   * for NCSNv2Deeper); each stage brings its RefineBlock. Fewer stages
+   * make a shallower, cheaper network for small profiles.
+   */
+  readonly depth: number;
 }
 
 /** Fields of NCSNv2Config that have defaults. */
-export type NCSNv2Options = Omit<NCSNv2Config, 'dilation'> &
-  Partial<Pick<NCSNv2Config, 'dilation'>>;
+export type NCSNv2Options = Omit<NCSNv2Config, 'dilation' | 'depth'> &
+  Partial<Pick<NCSNv2Config, 'dilation' | 'depth'>>;
 
 /** An NCSNv2: images [N, H, W, C] → σ·score of the same shape. */
 export type NCSNv2Network = Network<NCSNv2Config, tf.Tensor4D, tf.Tensor4D>;
@@ -90,6 +96,7 @@ function makeNCSNv2(kind: NCSNv2Kind, options: NCSNv2Options): NCSNv2Network {
     channels: options.channels,
     imageSize: options.imageSize,
     dilation: options.dilation ?? true,
+    depth: options.depth ?? STAGES[kind].length,
   });
   const plan = makePlan(kind, config);
   const specs = Object.freeze(planSpecs(plan));
@@ -110,7 +117,7 @@ function makePlan(kind: NCSNv2Kind, config: NCSNv2Config): Plan {
   validateConfig(kind, config);
   const { ngf, channels } = config;
   const stages = residualStages(kind, config);
-  const widths = STAGES[kind].map((s) => s.widthMult * ngf);
+  const widths = keptStages(kind, config).map((s) => s.widthMult * ngf);
   return {
     stages,
     refines: refinePlan(widths),
@@ -139,12 +146,11 @@ function residualStages(
   kind: NCSNv2Kind,
   config: NCSNv2Config,
 ): ResidualBlockLayer[][] {
-  const stages = STAGES[kind];
   let inC = config.ngf;
-  return stages.map((stage, s) => {
+  return keptStages(kind, config).map((stage, s) => {
     const outC = stage.widthMult * config.ngf;
     const dilation = config.dilation ? stage.dilation : null;
-    const last = kind === 'ncsnv2' && s === stages.length - 1;
+    const last = kind === 'ncsnv2' && s === STAGES[kind].length - 1;
     const block = (i: number, from: number): ResidualBlockLayer => ({
       prefix: `res${s + 1}.${i}`,
       inChannels: from,
@@ -159,13 +165,21 @@ function residualStages(
   });
 }
 
+/** The first config.depth stages of the kind. */
+function keptStages(kind: NCSNv2Kind, config: NCSNv2Config): readonly Stage[] {
+  return STAGES[kind].slice(0, config.depth);
+}
+
 /**
  * RefineBlock k fuses stage S+1−k with the previous refine output and has
  * the width of the next shallower stage (the first stage for the last).
  */
 function refinePlan(widths: readonly number[]): RefineBlockLayer[] {
   const n = widths.length;
-  const features = (k: number) => widths[Math.max(n - 2 - k, 0)];
+  // The first block keeps its input's width (the authors' nets have equal
+  // widths for their two deepest stages, so this is their rule too).
+  const features = (k: number) =>
+    k === 0 ? widths[n - 1] : widths[Math.max(n - 2 - k, 0)];
   return widths.map((_, k) => ({
     prefix: `refine${k + 1}`,
     inPlanes: k === 0 ? [widths[n - 1]] : [widths[n - 1 - k], features(k - 1)],
@@ -177,7 +191,14 @@ function refinePlan(widths: readonly number[]): RefineBlockLayer[] {
 
 /** Fails unless every 'down' stage sees an even size (ConvMeanPool). */
 function validateConfig(kind: NCSNv2Kind, config: NCSNv2Config): void {
-  const { ngf, channels, imageSize } = config;
+  const { ngf, channels, imageSize, depth } = config;
+  const maxDepth = STAGES[kind].length;
+  if (!Number.isInteger(depth) || depth < 1 || depth > maxDepth) {
+    throw new Error(
+      `${kind}: depth must be an integer from 1 to ${maxDepth} (its ` +
+        `residual stages), got ${depth}`,
+    );
+  }
   const ints = [ngf, channels, imageSize].every(Number.isInteger);
   if (!ints || ngf < 2 || channels < 1 || imageSize < 1) {
     throw new Error(

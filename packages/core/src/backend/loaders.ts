@@ -58,7 +58,34 @@ async function loadNative(name: NativeName): Promise<BackendInfo> {
   return { name, threads: availableParallelism(), simd: true };
 }
 
-async function loadWasm(): Promise<BackendInfo> {
+/**
+ * Runs `start` and then removes the process listeners that it added: the
+ * Emscripten module of the wasm backend adds uncaughtException and
+ * unhandledRejection listeners that re-throw from inside its one-line
+ * source, so that Node would print that whole source with any crash.
+ */
+async function withoutAddedListeners<T>(start: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'] as const;
+  type Listener = (...args: unknown[]) => void;
+  const listeners = (e: (typeof events)[number]) =>
+    process.listeners(e as 'uncaughtException') as Listener[];
+  const before = events.map((e) => new Set(listeners(e)));
+  try {
+    return await start();
+  } finally {
+    events.forEach((e, i) => {
+      for (const listener of listeners(e)) {
+        if (!before[i].has(listener)) process.removeListener(e, listener);
+      }
+    });
+  }
+}
+
+function loadWasm(): Promise<BackendInfo> {
+  return withoutAddedListeners(startWasm);
+}
+
+async function startWasm(): Promise<BackendInfo> {
   registerWasmTrainingKernels();
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   if (!tf.env().getBool('IS_NODE')) {

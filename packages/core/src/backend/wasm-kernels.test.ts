@@ -261,8 +261,8 @@ describe('BatchMatMul and _FusedMatMul on wasm match cpu', () => {
       const a3 = await normal([2 * m * k], 13);
       const b3 = await normal([2 * k * n], 14);
       const bias = await normal([n], 15);
-      const aShape = (batch: number[]) => [...batch, ...(ta ? [k, m] : [m, k])];
-      const bShape = (batch: number[]) => [...batch, ...(tb ? [n, k] : [k, n])];
+      const aShape = (batch: number[]): number[] => [...batch, ...(ta ? [k, m] : [m, k])];
+      const bShape = (batch: number[]): number[] => [...batch, ...(tb ? [n, k] : [k, n])];
       await agrees(() =>
         tf.matMul(tf.tensor(a2, aShape([])), tf.tensor(b2, bShape([])), ta, tb),
       );
@@ -276,8 +276,8 @@ describe('BatchMatMul and _FusedMatMul on wasm match cpu', () => {
       );
       await agrees(() =>
         tf.fused.matMul({
-          a: tf.tensor(a2, aShape([])) as tf.Tensor2D,
-          b: tf.tensor(b2, bShape([])) as tf.Tensor2D,
+          a: tf.tensor2d(a2, ta ? [k, m] : [m, k]),
+          b: tf.tensor2d(b2, tb ? [n, k] : [k, n]),
           transposeA: ta,
           transposeB: tb,
           bias: tf.tensor1d(bias),

@@ -7,7 +7,8 @@ import { DEFINITIONS, type ProfileName, PROFILES } from '../definitions';
 import { createLogger } from './logger';
 import { runsCommand } from './runs';
 import { syncCommand } from './sync';
-import { runTarget, sweepTarget } from './run-target';
+import { parseJobs, runTarget, sweepTarget } from './run-target';
+import { parseShard } from '../runner/shards';
 
 function parseStepSizes(text: string): number[] {
   const values = text.split(',').map((v) => Number(v.trim()));
@@ -55,9 +56,25 @@ async function main(argv: string[]): Promise<void> {
             type: 'string',
             default: 'results',
             describe: 'where table.md and table.csv go',
+          })
+          .option('shard', {
+            type: 'string',
+            describe:
+              'run only slice i of n of the cells (i/n), e.g. one per ' +
+              'machine of a cluster; the run without --shard writes the table',
+          })
+          .option('jobs', {
+            type: 'string',
+            default: 'auto',
+            describe:
+              'shards to run as parallel processes on this machine (auto: ' +
+              'one per trained model up to the cores, on WebAssembly)',
           }),
       async (args) => {
         const overrides = Object.fromEntries(args.set.map(parseOverride));
+        if (args.shard !== undefined && args.jobs !== 'auto') {
+          throw new ConfigError('--shard and --jobs cannot be combined');
+        }
         await runTarget({
           target: args.target as keyof typeof DEFINITIONS,
           profile: args.profile as ProfileName | undefined,
@@ -65,6 +82,8 @@ async function main(argv: string[]): Promise<void> {
           dryRun: args['dry-run'],
           resultsDir: args['results-dir'],
           logger,
+          shard: args.shard === undefined ? undefined : parseShard(args.shard),
+          jobs: parseJobs(args.jobs),
         });
       },
     )

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { initBackend, type BackendInfo } from '@acsm/core';
 import { DEFAULT_MNIST_CLASSIFIER_CONFIG } from '@acsm/eval';
 import { openStore } from '@acsm/tracking';
@@ -8,7 +9,16 @@ import { configHash } from '../hash';
 import type { RunContext } from '../runner/context';
 import { environmentTags } from '../runner/environment';
 import { profileOf, type ResolvedCell, resolveCells } from '../runner/resolve';
-import { runTable } from '../runner/run-table';
+import {
+  everyCellReusable,
+  prepareShared,
+  runShard,
+  runTable,
+} from '../runner/run-table';
+import { type Shard, trainingCount } from '../runner/shards';
+import { InterruptedError } from '../train/loop';
+import { timed } from '../runner/context';
+import { runShardJobs } from './parallel';
 import { runSweep } from '../runner/sweep';
 import { ConfigError, type SamplerKind, type TrainingKind } from '../config';
 import { evaluationsPerSample } from '../runner/sample';
@@ -21,6 +31,37 @@ export interface RunTargetOptions {
   dryRun: boolean;
   resultsDir: string;
   logger: Logger;
+  /** Run only this slice of the cells (no table is written). */
+  shard?: Shard;
+  /** Shards to run as child processes here; 'auto' by default. */
+  jobs?: number | 'auto';
+}
+
+/**
+ * --jobs auto: on WebAssembly one shard per trained model, up to the
+ * cores (each shard then computes on cores / jobs threads); elsewhere 1,
+ * since native backends use every core themselves.
+ */
+export function resolveJobs(
+  jobs: number | 'auto' | undefined,
+  backend: BackendInfo,
+  cells: ResolvedCell[],
+): number {
+  if (typeof jobs === 'number') return jobs;
+  if (backend.name !== 'wasm') return 1;
+  return Math.max(1, Math.min(availableParallelism(), trainingCount(cells)));
+}
+
+/** Parses --jobs: 'auto' or an integer from 1 to 64. */
+export function parseJobs(text: string): number | 'auto' {
+  if (text === 'auto') return 'auto';
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new ConfigError(
+      `--jobs must be 'auto' or an integer from 1 to 64, got '${text}'`,
+    );
+  }
+  return n;
 }
 
 /** The profile when none is named: `paper` on a GPU, `cpu` otherwise. */
@@ -42,7 +83,7 @@ function printPlan(logger: Logger, cells: ResolvedCell[]): void {
         ? evaluationsPerSample(c.sampling, levels) * c.sampling.numSamples
         : '?';
     logger.result(
-      `${cell.spec.id}: ${c.model.network} ngf=${c.model.ngf}, ` +
+      `${cell.spec.id}: ${c.model.network} ngf=${c.model.ngf} depth=${c.model.depth}, ` +
         `${c.data.dataset}, ${c.training.kind} ${c.training.iterations} it ` +
         `batch ${c.training.batchSize}, L=${levels} σ_L=${c.noise.sigmaMin}, ` +
         `${c.sampling.sampler.toUpperCase()} nσ=${c.sampling.stepsPerLevel} ` +
@@ -71,6 +112,13 @@ function interruptOnSignals(logger: Logger): AbortController {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (process.env.ACSM_SHARD_CHILD && process.channel) {
+    // A shard of --jobs: stop (with a checkpoint) if the parent goes away.
+    process.channel.unref();
+    process.once('disconnect', () => {
+      if (!controller.signal.aborted) onSignal('SIGHUP');
+    });
+  }
   return controller;
 }
 
@@ -128,8 +176,23 @@ export async function runTarget(o: RunTargetOptions): Promise<void> {
     return printPlan(o.logger, cells);
   }
   const ctx = await createContext(def, profile, backend, o.logger);
-  o.logger.info(`${def.name}, profile ${profile}: ${cells.length} cells`);
   const start = performance.now();
+  if (o.shard) {
+    const { index, count } = o.shard;
+    o.logger.info(`${def.name}, profile ${profile}: shard ${index}/${count}`);
+    const results = await runShard(ctx, cells, o.shard);
+    const reused = results.filter((r) => r.reused).length;
+    o.logger.result(
+      `shard ${index}/${count}: ${results.length} cells done ` +
+        `(${reused} reused); the run without --shard writes the table`,
+    );
+    return printTimings(ctx, start);
+  }
+  o.logger.info(`${def.name}, profile ${profile}: ${cells.length} cells`);
+  const jobs = resolveJobs(o.jobs, backend, cells);
+  if (jobs > 1 && !(await everyCellReusable(ctx, cells))) {
+    await runInShards(ctx, o, { profile, jobs, cells });
+  }
   const { rows, dir } = await runTable(ctx, cells, {
     resultsDir: o.resultsDir,
     variant: variantName(o.overrides),
@@ -140,6 +203,58 @@ export async function runTarget(o: RunTargetOptions): Promise<void> {
       `'${def.name}' of ${process.env.MLFLOW_TRACKING_URI ?? './mlruns'}`,
   );
   printTimings(ctx, start);
+}
+
+/** The shards of the table as `jobs` child processes; throws on failure. */
+async function runInShards(
+  ctx: RunContext,
+  o: RunTargetOptions,
+  p: { profile: ProfileName; jobs: number; cells: ResolvedCell[] },
+): Promise<void> {
+  await prepareShared(ctx, p.cells);
+  const threadsPerJob = Math.max(1, Math.floor(ctx.backend.threads / p.jobs));
+  ctx.logger.info(
+    `running ${p.jobs} shards in parallel, ${threadsPerJob} thread(s) each ` +
+      '(--jobs 1 for one process)',
+  );
+  const sets = Object.entries(o.overrides).flatMap(([k, v]) => [
+    '--set',
+    `${k}=${String(v)}`,
+  ]);
+  const jobs = Array.from({ length: p.jobs }, (_, i) => ({
+    label: `shard ${i + 1}/${p.jobs}`,
+    args: [
+      'run',
+      o.target,
+      '--profile',
+      p.profile,
+      '--shard',
+      `${i + 1}/${p.jobs}`,
+      '--results-dir',
+      o.resultsDir,
+      ...sets,
+    ],
+  }));
+  ctx.shards = { jobs: p.jobs, threadsPerJob };
+  const exits = await timed(ctx, 'shards', () =>
+    runShardJobs({
+      jobs,
+      threadsPerJob,
+      logger: ctx.logger,
+      signal: ctx.signal,
+    }),
+  );
+  if (ctx.signal.aborted) {
+    throw new InterruptedError('interrupted; every shard stopped');
+  }
+  const failed = exits.filter((e) => e.code !== 0);
+  if (failed.length > 0) {
+    throw new Error(
+      failed.map((e) => `${e.label} exited with code ${e.code}`).join('; ') +
+        ' (its output above says why); finished work is kept, run the ' +
+        'same command again to resume',
+    );
+  }
 }
 
 export interface SweepTargetOptions extends RunTargetOptions {

@@ -24,7 +24,7 @@ const PAPER_OPTIMISERS: ProfileSpec['perTraining'] = {
 const cpuBase: ExperimentConfig = {
   seed: 2021,
   data: { dataset: 'mnist', maxTrainImages: 0 },
-  model: { network: 'ncsnv2', ngf: 8, discriminatorCh: 8 },
+  model: { network: 'ncsnv2', ngf: 8, depth: 4, discriminatorCh: 8 },
   noise: { sigmaMax: 0, sigmaMin: 0.01, numLevels: 20 },
   training: {
     kind: 'dsm',
@@ -86,7 +86,7 @@ const smoke: ProfileSpec = {
   base: {
     ...cpuBase,
     data: { dataset: 'mnist', maxTrainImages: 512 },
-    model: { network: 'ncsnv2', ngf: 4, discriminatorCh: 4 },
+    model: { network: 'ncsnv2', ngf: 4, depth: 4, discriminatorCh: 4 },
     noise: { sigmaMax: 0, sigmaMin: 0.01, numLevels: 6 },
     training: {
       ...cpuBase.training,

@@ -19,6 +19,8 @@ export interface RunContext {
   signal: AbortSignal;
   /** Wall seconds per phase, for the summary. */
   timings: Record<string, number>;
+  /** Set when this invocation ran the cells as parallel shards. */
+  shards?: { jobs: number; threadsPerJob: number };
 }
 
 /** Runs a phase, adding its wall time to ctx.timings[name]. */

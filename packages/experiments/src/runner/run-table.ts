@@ -17,6 +17,7 @@ import { prepare, type Prepared } from './prepare';
 import type { ResolvedCell } from './resolve';
 import { disposeState } from '../train/state';
 import { trainedModel } from './train-phase';
+import { type Shard, shardSlice } from './shards';
 
 /** Cells grouped by what they share: one sampler run per group. */
 function samplerGroups(cells: ResolvedCell[]): ResolvedCell[][] {
@@ -64,6 +65,7 @@ async function runTraining(
   ctx: RunContext,
   cells: ResolvedCell[],
   prepared: () => Promise<Prepared>,
+  waitForOwner = false,
 ): Promise<CellResult[]> {
   const groups = samplerGroups(cells);
   const reused = await Promise.all(groups.map((g) => reusable(ctx, g)));
@@ -74,7 +76,13 @@ async function runTraining(
   }
   const data = await prepared();
   const first = cells[0];
-  const model = await trainedModel(ctx, first.config, data, first.trainingHash);
+  const model = await trainedModel(
+    ctx,
+    first.config,
+    data,
+    first.trainingHash,
+    { waitForOwner },
+  );
   try {
     for (const [i, group] of groups.entries()) {
       if (reused[i] === null) {
@@ -137,6 +145,74 @@ async function writeTable(
   return dir;
 }
 
+/** Whether every cell has a finished run to reuse (nothing to compute). */
+export async function everyCellReusable(
+  ctx: RunContext,
+  cells: ResolvedCell[],
+): Promise<boolean> {
+  const found = await Promise.all(cells.map((c) => findFinishedCell(ctx, c)));
+  return found.every((r) => r !== undefined);
+}
+
+/**
+ * Prepares what every cell shares (data, σ_1, the FID classifier and the
+ * reference statistics are cached on disk) and checks the cells against
+ * it, so that shards started next find it ready.
+ */
+export async function prepareShared(
+  ctx: RunContext,
+  cells: ResolvedCell[],
+): Promise<void> {
+  const p = await prepare(ctx, cells[0].config);
+  try {
+    preflight(cells, p);
+  } finally {
+    p.classifier.dispose();
+  }
+}
+
+/** Runs one shard's cells; the table is written by a run without --shard. */
+export async function runShard(
+  ctx: RunContext,
+  cells: ResolvedCell[],
+  shard: Shard,
+): Promise<CellResult[]> {
+  const slice = shardSlice(cells, shard);
+  const run = await runCells(ctx, slice.cells, (h) => !slice.owned.has(h));
+  return run.results;
+}
+
+/**
+ * Runs the cells, one trained model at a time; `waitsFor(hash)` says
+ * whether another shard trains that model. Returns the results and the
+ * shared data if this run prepared it.
+ */
+async function runCells(
+  ctx: RunContext,
+  cells: ResolvedCell[],
+  waitsFor: (trainingHash: string) => boolean,
+): Promise<{ results: CellResult[]; prepared?: Promise<Prepared> }> {
+  let prepared: Promise<Prepared> | undefined;
+  const lazyPrepare = () =>
+    (prepared ??= prepare(ctx, cells[0].config).then((p) => {
+      preflight(cells, p);
+      return p;
+    }));
+  const results: CellResult[] = [];
+  try {
+    const hashes = [...new Set(cells.map((c) => c.trainingHash))];
+    for (const hash of hashes) {
+      const mine = cells.filter((c) => c.trainingHash === hash);
+      results.push(
+        ...(await runTraining(ctx, mine, lazyPrepare, waitsFor(hash))),
+      );
+    }
+  } finally {
+    (await prepared?.catch(() => undefined))?.classifier.dispose();
+  }
+  return { results, prepared };
+}
+
 /**
  * Runs a table: for each training kind, reuse or train its model, then
  * reuse or sample and evaluate its cells; then write and log the table.
@@ -146,18 +222,7 @@ export async function runTable(
   cells: ResolvedCell[],
   out: { resultsDir: string; variant: string | null },
 ): Promise<{ rows: TableRow[]; dir: string; reusedAll: boolean }> {
-  let prepared: Promise<Prepared> | undefined;
-  const lazyPrepare = () =>
-    (prepared ??= prepare(ctx, cells[0].config).then((p) => {
-      preflight(cells, p);
-      return p;
-    }));
-  const results: CellResult[] = [];
-  for (const training of ctx.def.trainings) {
-    const mine = cells.filter((c) => c.spec.training === training);
-    results.push(...(await runTraining(ctx, mine, lazyPrepare)));
-  }
-  (await prepared)?.classifier.dispose();
+  const { results, prepared } = await runCells(ctx, cells, () => false);
   const order = new Map(cells.map((c, i) => [c.spec.id, i]));
   results.sort(
     (a, b) => order.get(a.cell.spec.id)! - order.get(b.cell.spec.id)!,
@@ -200,9 +265,11 @@ async function tableNotes(
     .join(', ');
   return [
     `Metric: FID on features of an MNIST classifier trained by this project (${c.eval.metric}); not Inception FID, not comparable with published FIDs.`,
-    `Data: ${facts.source}; score network NCSNv2 ngf=${c.model.ngf}, ${c.training.iterations} iterations, batch ${c.training.batchSize}; EMA weights for sampling.`,
+    `Data: ${facts.source}; score network NCSNv2 ngf=${c.model.ngf} depth=${c.model.depth}, ${c.training.iterations} iterations, batch ${c.training.batchSize}; EMA weights for sampling.`,
     `Schedule: ${facts.schedule}.`,
-    `Backend: ${ctx.backend.name}, ${ctx.backend.threads} thread(s), SIMD ${ctx.backend.simd}.`,
+    ctx.shards
+      ? `Backend: ${ctx.backend.name}, SIMD ${ctx.backend.simd}; the cells ran in ${ctx.shards.jobs} parallel shards of ${ctx.shards.threadsPerJob} thread(s) each.`
+      : `Backend: ${ctx.backend.name}, ${ctx.backend.threads} thread(s), SIMD ${ctx.backend.simd}.`,
     timings
       ? `Wall time of the invocation that wrote this table: ${timings}.`
       : 'Every cell was reused from earlier runs.',

@@ -115,6 +115,47 @@ async function train(
   progress.finish(last);
 }
 
+/** Seconds between looks at the store while another shard trains. */
+const WAIT_POLL_SECONDS = 10;
+
+/**
+ * Waits until a FINISHED training run with `hash` is in the store (another
+ * shard trains it). Fails when the newest such run FAILED or was KILLED,
+ * naming it, and on an interrupt.
+ */
+async function waitForFinishedRun(
+  ctx: RunContext,
+  config: ExperimentConfig,
+  hash: string,
+): Promise<void> {
+  const label = `train ${config.training.kind}`;
+  let said = false;
+  for (;;) {
+    const runs = await findTrainingRuns(ctx, hash);
+    if (runs.some((r) => r.info.status === 'FINISHED')) return;
+    const latest = runs[0];
+    if (latest && ['FAILED', 'KILLED'].includes(latest.info.status)) {
+      throw new Error(
+        `${label}: the shard that trains this model stopped (run ` +
+          `${latest.info.runId} is ${latest.info.status}); run it again`,
+      );
+    }
+    if (!said) {
+      ctx.logger.info(
+        `${label}: another shard trains this model (hash ` +
+          `${hash.slice(0, 8)}); waiting for its run to finish`,
+      );
+      said = true;
+    }
+    await new Promise((resolve) =>
+      setTimeout(resolve, WAIT_POLL_SECONDS * 1000),
+    );
+    if (ctx.signal.aborted) {
+      throw new InterruptedError(`${label}: interrupted while waiting`);
+    }
+  }
+}
+
 /**
  * The trained model of one training configuration: reused when a
  * FINISHED run with its hash exists, resumed from the last checkpoint of
@@ -125,9 +166,11 @@ export async function trainedModel(
   config: ExperimentConfig,
   prepared: Prepared,
   hash: string,
+  options: { waitForOwner?: boolean } = {},
 ): Promise<TrainedModel> {
   const [, h, w, c] = prepared.train.shape;
   const size: ImageSize = [h, w, c];
+  if (options.waitForOwner) await waitForFinishedRun(ctx, config, hash);
   const runs = await findTrainingRuns(ctx, hash);
   const previous = runs.find((r) => r.info.status === 'FINISHED') ?? runs[0];
   const state = initialState(config, size);

@@ -9,10 +9,10 @@ export function scoreNetworkOf(
   config: ExperimentConfig,
   [size, , channels]: ImageSize,
 ): AnyNetwork {
-  const { network, ngf } = config.model;
+  const { network, ngf, depth } = config.model;
   switch (network) {
     case 'ncsnv2':
-      return ncsnv2({ ngf, channels, imageSize: size });
+      return ncsnv2({ ngf, depth, channels, imageSize: size });
   }
 }
 
