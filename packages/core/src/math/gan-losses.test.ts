@@ -42,6 +42,19 @@ describe('ganLosses', () => {
     });
   }
 
+  test('generatorUsesReal is true exactly when L_G depends on D(x)', () => {
+    for (const kind of Object.keys(expected) as GanLossKind[]) {
+      const loss = ganLoss(kind);
+      const [a, b] = tf.tidy(() => {
+        const fake = tf.tensor1d([0.2, 2]);
+        const g = (real: number[]) =>
+          loss.generator(tf.tensor1d(real), fake).dataSync()[0];
+        return [g([0.5, -1]), g([3, 7])];
+      });
+      assert.equal(loss.generatorUsesReal, a !== b, kind);
+    }
+  });
+
   test('the registry holds every kind; an unknown one lists them', () => {
     assert.deepEqual(
       Object.keys(ganLosses).sort(),

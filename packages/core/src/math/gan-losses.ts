@@ -11,6 +11,11 @@ export type GanLossKind = 'lsgan' | 'hinge' | 'ralsgan' | 'nsgan';
 export interface GanLoss {
   discriminator(realOut: tf.Tensor, fakeOut: tf.Tensor): tf.Scalar;
   generator(realOut: tf.Tensor, fakeOut: tf.Tensor): tf.Scalar;
+  /**
+   * Whether generator() reads realOut (relativistic losses); when false a
+   * caller may skip D(x) in the generator step and pass fakeOut for it.
+   */
+  readonly generatorUsesReal: boolean;
 }
 
 /** E[(d − target)²]. */
@@ -33,6 +38,7 @@ const lsgan: GanLoss = {
   discriminator: (real, fake) =>
     tf.tidy(() => tf.add(meanSquare(real, 1), meanSquare(fake, -1))),
   generator: (_real, fake) => tf.tidy(() => meanSquare(fake, 1)),
+  generatorUsesReal: false,
 };
 
 /** Hinge loss (Lim & Ye 2017; Miyato et al. 2018). */
@@ -40,6 +46,7 @@ const hinge: GanLoss = {
   discriminator: (real, fake) =>
     tf.tidy(() => tf.add(meanHinge(real), meanHinge(tf.neg(fake)))),
   generator: (_real, fake) => tf.tidy(() => tf.neg(tf.mean(fake) as tf.Scalar)),
+  generatorUsesReal: false,
 };
 
 /** Relativistic average LSGAN (Jolicoeur-Martineau 2018, arXiv:1807.00734). */
@@ -56,6 +63,7 @@ const ralsgan: GanLoss = {
       const fakeRel = tf.sub(fake, tf.mean(real));
       return tf.add(meanSquare(realRel, -1), meanSquare(fakeRel, 1));
     }),
+  generatorUsesReal: true,
 };
 
 /** Non-saturating GAN (Goodfellow et al. 2014) on logits. */
@@ -63,6 +71,7 @@ const nsgan: GanLoss = {
   discriminator: (real, fake) =>
     tf.tidy(() => tf.add(meanSoftplusNeg(real), meanSoftplusNeg(tf.neg(fake)))),
   generator: (_real, fake) => tf.tidy(() => meanSoftplusNeg(fake)),
+  generatorUsesReal: false,
 };
 
 /** Every GAN loss by kind; a missing kind fails to compile. */

@@ -140,10 +140,13 @@ export function hybridStep(
     score,
     () => {
       const r = dsmLoss(scoreFn(score), batch, o);
-      const real = d.network.apply(d.params, batch, { training: true });
       const fakeOut = d.network.apply(d.params, fakes(r) as tf.Tensor4D, {
         training: true,
       });
+      // D(x) only for a loss that reads it (the relativistic ones).
+      const real = o.gan.generatorUsesReal
+        ? d.network.apply(d.params, batch, { training: true })
+        : fakeOut;
       const generator = o.gan.generator(real, fakeOut);
       const total = tf.add(
         tf.mul(r.loss, o.lambdaDsm),
