@@ -46,6 +46,8 @@ export interface TrainingConfig {
   learningRate: number;
   beta1: number;
   beta2: number;
+  /** Linear learning-rate warm-up of the score network, in iterations (0: none, as the paper). */
+  warmup: number;
   /** μ of the EMA of the score network's weights. */
   emaRate: number;
   checkpointEvery: number;
@@ -130,6 +132,7 @@ export const CONFIG_SCHEMA: Record<string, Leaf> = {
   'training.learningRate': num(0, 1, true),
   'training.beta1': num(-1, 0.999999),
   'training.beta2': num(0, 0.999999),
+  'training.warmup': int(0, 10_000_000),
   'training.emaRate': num(0, 0.999999),
   'training.checkpointEvery': int(1, 10_000_000),
   'training.logEvery': int(1, 10_000_000),

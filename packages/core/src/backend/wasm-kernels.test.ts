@@ -261,8 +261,14 @@ describe('BatchMatMul and _FusedMatMul on wasm match cpu', () => {
       const a3 = await normal([2 * m * k], 13);
       const b3 = await normal([2 * k * n], 14);
       const bias = await normal([n], 15);
-      const aShape = (batch: number[]): number[] => [...batch, ...(ta ? [k, m] : [m, k])];
-      const bShape = (batch: number[]): number[] => [...batch, ...(tb ? [n, k] : [k, n])];
+      const aShape = (batch: number[]): number[] => [
+        ...batch,
+        ...(ta ? [k, m] : [m, k]),
+      ];
+      const bShape = (batch: number[]): number[] => [
+        ...batch,
+        ...(tb ? [n, k] : [k, n]),
+      ];
       await agrees(() =>
         tf.matMul(tf.tensor(a2, aShape([])), tf.tensor(b2, bShape([])), ta, tb),
       );

@@ -103,6 +103,21 @@ describe('Adam', () => {
     tf.dispose([theta.w, other, g]);
   });
 
+  test('warm-up scales update t by min(1, t / warmup)', () => {
+    // With a constant gradient every Adam step is lr_t · m̂/√v̂ = lr_t
+    // (ε aside), so x falls by 0.1·(1/4 + 2/4 + 3/4 + 1 + 1) = 0.35.
+    const theta = { x: tf.variable(tf.scalar(1)) };
+    const adam = new Adam(theta, { learningRate: 0.1, warmup: 4 });
+    assert.deepEqual(
+      [1, 2, 4, 9].map((t) => adam.learningRateAt(t)),
+      [0.025, 0.05, 0.1, 0.1],
+    );
+    for (let t = 0; t < 5; t++) adam.applyGradients({ x: tf.scalar(3) });
+    assertRelClose(theta.x.dataSync()[0], 1 - 0.35, 1e-6, 'x after 5 steps');
+    adam.dispose();
+    theta.x.dispose();
+  });
+
   test('invalid options name the argument and value', () => {
     const theta = { w: tf.variable(tf.zeros([1])) };
     assert.throws(() => new Adam(theta, { beta1: -1 }), /beta1 .* got -1/);
@@ -111,6 +126,10 @@ describe('Adam', () => {
     assert.throws(
       () => new Adam(theta, { learningRate: 0 }),
       /Adam: learningRate must be a finite number > 0, got 0/,
+    );
+    assert.throws(
+      () => new Adam(theta, { warmup: 2.5 }),
+      /Adam: warmup must be an integer >= 0, got 2.5/,
     );
     theta.w.dispose();
   });

@@ -13,6 +13,11 @@ export interface AdamOptions {
   readonly beta2?: number;
   /** ε added to √v̂, default 1e-8. */
   readonly epsilon?: number;
+  /**
+   * Linear warm-up: update t (from 1) uses lr · min(1, t / warmup);
+   * default 0, no warm-up (the paper's runs have none).
+   */
+  readonly warmup?: number;
 }
 
 /** The moments and step count, as plain arrays for a checkpoint. */
@@ -78,6 +83,7 @@ export class Adam {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
+  readonly warmup: number;
   private t = 0;
   private readonly m: Moments;
   private readonly v: Moments;
@@ -87,7 +93,11 @@ export class Adam {
     options: AdamOptions = {},
   ) {
     const { learningRate = 1e-4, beta1 = 0.9 } = options;
-    const { beta2 = 0.999, epsilon = 1e-8 } = options;
+    const { beta2 = 0.999, epsilon = 1e-8, warmup = 0 } = options;
+    if (!(Number.isInteger(warmup) && warmup >= 0)) {
+      fail('Adam', `warmup must be an integer >= 0, got ${warmup}`);
+    }
+    this.warmup = warmup;
     checkPositive('Adam', 'learningRate', learningRate);
     checkOpenInterval('Adam', 'beta1', beta1, [-1, 1]);
     if (!(beta2 >= 0 && beta2 < 1)) {
@@ -105,18 +115,25 @@ export class Adam {
     return this.t;
   }
 
+  /** The step size of update t (1-based), warm-up included. */
+  learningRateAt(t: number): number {
+    const ramp = this.warmup > 0 ? Math.min(1, t / this.warmup) : 1;
+    return this.learningRate * ramp;
+  }
+
   /** One Adam update from gradients named as the variables. */
   applyGradients(grads: Record<string, tf.Tensor>): void {
     this.checkGradients(grads);
     this.t += 1;
     const correction1 = 1 - this.beta1 ** this.t;
     const correction2 = 1 - this.beta2 ** this.t;
+    const lr = this.learningRateAt(this.t);
     for (const [k, g] of Object.entries(grads)) {
-      this.updateOne(k, g, [correction1, correction2]);
+      this.updateOne(k, g, [correction1, correction2, lr]);
     }
   }
 
-  private updateOne(k: string, g: tf.Tensor, [c1, c2]: number[]): void {
+  private updateOne(k: string, g: tf.Tensor, [c1, c2, lr]: number[]): void {
     const { beta1: b1, beta2: b2, m, v } = this;
     tf.tidy(() => {
       m[k].assign(tf.add(tf.mul(m[k], b1), tf.mul(g, 1 - b1)));
@@ -125,7 +142,7 @@ export class Adam {
       const vHat = tf.div(v[k], c2);
       const delta = tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon));
       const theta = this.variables[k];
-      theta.assign(tf.sub(theta, tf.mul(delta, this.learningRate)));
+      theta.assign(tf.sub(theta, tf.mul(delta, lr)));
     });
   }
 

@@ -33,6 +33,7 @@ const cpuBase: ExperimentConfig = {
     learningRate: 1e-3,
     beta1: 0.9,
     beta2: 0.999,
+    warmup: 0,
     emaRate: 0.99,
     checkpointEvery: 100,
     logEvery: 10,

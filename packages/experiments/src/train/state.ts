@@ -31,7 +31,7 @@ function trainableOf(params: Params): Record<string, tf.Variable> {
 function trainee(
   network: AnyNetwork,
   seed: number,
-  opt: { learningRate: number; beta1: number; beta2: number },
+  opt: { learningRate: number; beta1: number; beta2: number; warmup?: number },
 ): Trainee {
   const params = network.init(seed);
   const trainable = trainableOf(params);
