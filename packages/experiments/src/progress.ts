@@ -26,6 +26,29 @@ export function formatDuration(seconds: number): string {
     : `${mm}:${String(r).padStart(2, '0')}`;
 }
 
+/** A progress update that a shard of --jobs sends to its parent. */
+export interface ProgressMessage {
+  acsmProgress: {
+    /** Bar fraction in [0, 1]; null once the phase has finished. */
+    fraction: number | null;
+    /** The line without a bar, as a plain progress line would read. */
+    text: string;
+  };
+}
+
+/** Seconds between progress messages of a shard to its parent. */
+const MESSAGE_EVERY_SECONDS = 0.5;
+
+/**
+ * In a shard started by --jobs (an IPC channel to the parent and
+ * ACSM_SHARD_CHILD set), progress goes to the parent as messages, which
+ * draws one line per shard.
+ */
+function parentChannel(): ((m: ProgressMessage) => void) | null {
+  if (!process.env.ACSM_SHARD_CHILD || !process.send) return null;
+  return (m) => process.send?.(m);
+}
+
 export function createProgress(
   label: string,
   total: number,
@@ -36,13 +59,29 @@ export function createProgress(
   const tty = Boolean(stream.isTTY);
   const start = now();
   let lastPlain = -Infinity;
-  const line = (done: number, info = '') => {
+  const line = (done: number, info = '', bars = tty) => {
     const elapsed = now() - start;
     const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
     const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
-    const bar = tty ? ` ${renderBar(done / Math.max(total, 1))}` : '';
+    const bar = bars ? ` ${renderBar(done / Math.max(total, 1))}` : '';
     return `${label}${bar} ${done}/${total} ${pct}% ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}${info ? `  ${info}` : ''}`;
   };
+  const send = options.stream ? null : parentChannel();
+  if (send) {
+    let lastSent = -Infinity;
+    return {
+      tick(done, info) {
+        if (now() - lastSent < MESSAGE_EVERY_SECONDS) return;
+        lastSent = now();
+        const fraction = done / Math.max(total, 1);
+        send({ acsmProgress: { fraction, text: line(done, info, false) } });
+      },
+      finish(info) {
+        const text = `${label} done: ${total}/${total} in ${formatDuration(now() - start)}${info ? `  ${info}` : ''}`;
+        send({ acsmProgress: { fraction: null, text } });
+      },
+    };
+  }
   return {
     tick(done, info) {
       if (tty) stream.write(`\r\x1b[K${line(done, info)}`);
@@ -58,7 +97,7 @@ export function createProgress(
   };
 }
 
-function renderBar(fraction: number, width = 24): string {
+export function renderBar(fraction: number, width = 24): string {
   const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
