@@ -84,6 +84,8 @@ export interface TrainClassifierOptions {
   readonly training: ClassifierTraining;
   readonly seed: number;
   readonly onProgress?: (progress: ClassifierProgress) => void;
+  /** Checked between steps; when aborted, training stops with its reason. */
+  readonly signal?: AbortSignal;
 }
 
 /** tfjs Adam whose step size can follow a schedule between updates. */
@@ -118,15 +120,21 @@ function trainStep(
   });
 }
 
-/** Train `params` in place (Adam, Kingma & Ba 2015, arXiv:1412.6980). */
-export function trainClassifier(
+/**
+ * Train `params` in place (Adam, Kingma & Ba 2015, arXiv:1412.6980). Lets
+ * the event loop run between steps (signal handlers, progress), and stops
+ * with `signal.reason` once `signal` is aborted.
+ */
+export async function trainClassifier(
   params: ClassifierParams,
   options: TrainClassifierOptions,
-): void {
+): Promise<void> {
   const { steps, learningRate } = options.training;
   const optimizer = new ScheduledAdam(learningRate);
   try {
     for (let step = 0; step < steps; step++) {
+      await new Promise(setImmediate);
+      options.signal?.throwIfAborted();
       optimizer.setLearningRate(cosineRate(learningRate, step, steps));
       const loss = trainStep(params, optimizer, options, step);
       const done = step + 1;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -131,6 +131,32 @@ test('trainOrLoadMnistClassifier: cache round trip (untrained)', async () => {
     });
     assert.notEqual(other.hash, first.hash);
     other.dispose();
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+});
+
+test('trainOrLoadMnistClassifier: an abort stops training, caches nothing', async () => {
+  const cacheDir = tempDir();
+  try {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const options = {
+      train,
+      test: testSplit,
+      seed: 3,
+      cacheDir,
+      config: { steps: 400, batchSize: 4, conv1Filters: 2, conv2Filters: 2 },
+      signal: controller.signal,
+      // Abort from the first progress report (step 100).
+      onProgress: (p: { step: number }) => {
+        seen.push(p.step);
+        controller.abort(new Error('stop asked'));
+      },
+    };
+    await assert.rejects(trainOrLoadMnistClassifier(options), /stop asked/);
+    assert.deepEqual(seen, [100]);
+    assert.equal(existsSync(join(cacheDir, 'mnist-classifier')), false);
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }

@@ -85,6 +85,8 @@ export interface TrainOrLoadMnistClassifierOptions {
   readonly config?: Partial<MnistClassifierConfig>;
   /** Training progress; not called on a cache hit. */
   readonly onProgress?: (progress: ClassifierProgress) => void;
+  /** Stops training (with its reason) once aborted; nothing is cached. */
+  readonly signal?: AbortSignal;
 }
 
 /** What the cache stores beside the weights. */
@@ -257,7 +259,7 @@ function paramsFromCache(
 export async function trainOrLoadMnistClassifier(
   options: TrainOrLoadMnistClassifierOptions,
 ): Promise<MnistClassifier> {
-  const { train, test, seed, onProgress } = options;
+  const { train, test, seed, onProgress, signal } = options;
   checkDataset('train', train);
   checkDataset('test', test);
   checkSeed(seed);
@@ -273,7 +275,13 @@ export async function trainOrLoadMnistClassifier(
 
   const params = initClassifier(config, createRng(seed).fork('init'));
   const started = performance.now();
-  trainClassifier(params, { train, training: config, seed, onProgress });
+  await trainClassifier(params, {
+    train,
+    training: config,
+    seed,
+    onProgress,
+    signal,
+  });
   const trainSeconds = (performance.now() - started) / 1000;
 
   const meta: ClassifierMeta = {

@@ -16,7 +16,9 @@ function acsm(args: string[], env: Record<string, string>) {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
-    timeout: 9 * 60 * 1000,
+    // The first run trains the FID classifier (~5 min alone, more beside
+    // the other test files).
+    timeout: 25 * 60 * 1000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }

@@ -6,7 +6,7 @@ import { DEFINITIONS, type ProfileName } from '../definitions';
 import { formatDuration } from '../progress';
 import { tableText } from '../table';
 import { configHash } from '../hash';
-import type { RunContext } from '../runner/context';
+import { type RunContext, timed } from '../runner/context';
 import { environmentTags } from '../runner/environment';
 import { profileOf, type ResolvedCell, resolveCells } from '../runner/resolve';
 import {
@@ -17,7 +17,6 @@ import {
 } from '../runner/run-table';
 import { type Shard, trainingCount } from '../runner/shards';
 import { InterruptedError } from '../train/loop';
-import { timed } from '../runner/context';
 import { runShardJobs } from './parallel';
 import { runSweep } from '../runner/sweep';
 import { ConfigError, type SamplerKind, type TrainingKind } from '../config';

@@ -15,6 +15,7 @@ import {
 import type { ExperimentConfig } from '../config';
 import { createProgress } from '../progress';
 import { type RunContext, timed } from './context';
+import { InterruptedError } from '../train/loop';
 
 /** The data every cell of a table shares. */
 export interface Prepared {
@@ -85,10 +86,16 @@ async function classifier(ctx: RunContext, data: ReturnType<typeof loadData>) {
     test: data.test,
     seed: 0,
     cacheDir: ctx.cacheDir,
+    signal: ctx.signal,
     onProgress: (p) => {
       progress ??= createProgress('classifier', p.steps);
       progress.tick(p.step, `loss ${p.loss.toFixed(4)}`);
     },
+  }).catch((error: unknown) => {
+    if (!ctx.signal.aborted) throw error;
+    throw new InterruptedError(
+      'interrupted while training the FID classifier (not checkpointed: it trains again from the start)',
+    );
   });
   progress?.finish();
   if (model.testAccuracy < 0.98) {
