@@ -8,6 +8,7 @@ import {
   type BackendInfo,
   type BackendName,
   loaders,
+  wasmThreads,
 } from './loaders';
 
 /** Backends tried in order when none is forced; cpu only when forced. */
@@ -67,6 +68,7 @@ export function parseBackendName(
 }
 
 async function select(forced: BackendName | undefined): Promise<BackendInfo> {
+  wasmThreads(); // a bad ACSM_WASM_THREADS fails here, on its own
   tf.enableProdMode();
   const info = forced ? await loadForced(forced) : await loadBest();
   await registerTrainingGradients();

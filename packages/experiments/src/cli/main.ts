@@ -21,6 +21,22 @@ function parseStepSizes(text: string): number[] {
   return values;
 }
 
+/**
+ * A coerce for an option that takes one value: yargs collects a repeated
+ * option into an array, which would reach the code as the wrong type.
+ */
+function once<T>(name: string) {
+  return (value: T | T[]): T => {
+    if (Array.isArray(value)) {
+      throw new ConfigError(
+        `--${name} was given ${value.length} times (${value.join(', ')}); ` +
+          'give it once',
+      );
+    }
+    return value;
+  };
+}
+
 /** The acsm command line. Only this layer talks to people. */
 async function main(argv: string[]): Promise<void> {
   const logger = createLogger();
@@ -36,6 +52,7 @@ async function main(argv: string[]): Promise<void> {
           .positional('target', { choices: targets, demandOption: true })
           .option('profile', {
             choices: PROFILES,
+            coerce: once<string>('profile'),
             describe:
               'scale: smoke (CI), cpu (the default without a GPU), paper ' +
               '(the default with tfjs-node-gpu)',
@@ -55,10 +72,12 @@ async function main(argv: string[]): Promise<void> {
           .option('results-dir', {
             type: 'string',
             default: 'results',
+            coerce: once<string>('results-dir'),
             describe: 'where table.md and table.csv go',
           })
           .option('shard', {
             type: 'string',
+            coerce: once<string>('shard'),
             describe:
               'run only slice i of n of the cells (i/n), e.g. one per ' +
               'machine of a cluster; the run without --shard writes the table',
@@ -66,6 +85,7 @@ async function main(argv: string[]): Promise<void> {
           .option('jobs', {
             type: 'string',
             default: 'auto',
+            coerce: once<string>('jobs'),
             describe:
               'shards to run as parallel processes on this machine (auto: ' +
               'one per trained model up to the cores, on WebAssembly)',
@@ -93,22 +113,46 @@ async function main(argv: string[]): Promise<void> {
       (y) =>
         y
           .positional('target', { choices: targets, demandOption: true })
-          .option('profile', { choices: PROFILES })
+          .option('profile', {
+            choices: PROFILES,
+            coerce: once<string>('profile'),
+          })
           .option('set', {
             type: 'string',
             array: true,
             default: [] as string[],
           })
-          .option('training', { choices: ['dsm', 'hybrid'], default: 'dsm' })
-          .option('sampler', { choices: ['als', 'cas'], demandOption: true })
-          .option('steps-per-level', { type: 'number', default: 1 })
+          .option('training', {
+            choices: ['dsm', 'hybrid'],
+            default: 'dsm',
+            coerce: once<string>('training'),
+          })
+          .option('sampler', {
+            choices: ['als', 'cas'],
+            demandOption: true,
+            coerce: once<string>('sampler'),
+          })
+          .option('steps-per-level', {
+            type: 'number',
+            default: 1,
+            coerce: once<number>('steps-per-level'),
+          })
           .option('step-sizes', {
             type: 'string',
             demandOption: true,
             describe: 'comma-separated ε values, e.g. 1e-5,2e-5,5e-5',
+            coerce: once<string>('step-sizes'),
           })
-          .option('samples', { type: 'number', default: 500 })
-          .option('results-dir', { type: 'string', default: 'results' }),
+          .option('samples', {
+            type: 'number',
+            default: 500,
+            coerce: once<number>('samples'),
+          })
+          .option('results-dir', {
+            type: 'string',
+            default: 'results',
+            coerce: once<string>('results-dir'),
+          }),
       async (args) => {
         const stepSizes = parseStepSizes(args['step-sizes']);
         await sweepTarget({
@@ -143,6 +187,8 @@ async function main(argv: string[]): Promise<void> {
 function isUserError(error: Error): boolean {
   return (
     error instanceof ConfigError ||
+    // yargs re-throws an option's coerce error (our ConfigErrors) as this.
+    error.name === 'YError' ||
     (error instanceof TrackingError &&
       error.code === 'RESOURCE_DOES_NOT_EXIST') ||
     /^initBackend: /.test(error.message)

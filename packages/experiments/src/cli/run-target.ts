@@ -10,12 +10,12 @@ import { type RunContext, timed } from '../runner/context';
 import { environmentTags } from '../runner/environment';
 import { profileOf, type ResolvedCell, resolveCells } from '../runner/resolve';
 import {
-  everyCellReusable,
+  cellsToCompute,
   prepareShared,
   runShard,
   runTable,
 } from '../runner/run-table';
-import { type Shard, trainingCount } from '../runner/shards';
+import { type Shard, shardSlice, trainingCount } from '../runner/shards';
 import { InterruptedError } from '../train/loop';
 import { runShardJobs } from './parallel';
 import { runSweep } from '../runner/sweep';
@@ -104,8 +104,10 @@ function interruptOnSignals(logger: Logger): AbortController {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     logger.warn(
-      `${signal}: stopping after the current step (a sampler chain ` +
-        'finishes first); send it again to quit at once',
+      process.env.ACSM_SHARD_CHILD
+        ? 'stopping after the current step, as the parent asked'
+        : `${signal}: stopping after the current step (a sampler chain ` +
+            'finishes first); send it again to quit at once',
     );
     controller.abort();
   };
@@ -171,8 +173,12 @@ export async function runTarget(o: RunTargetOptions): Promise<void> {
   profileOf(def, profile);
   const cells = resolveCells(def, profile, o.overrides);
   if (o.dryRun) {
-    o.logger.result(`${def.name}, profile ${profile}: ${cells.length} cells`);
-    return printPlan(o.logger, cells);
+    const planned = o.shard ? shardSlice(cells, o.shard).cells : cells;
+    const which = o.shard ? ` (shard ${o.shard.index}/${o.shard.count})` : '';
+    o.logger.result(
+      `${def.name}, profile ${profile}: ${planned.length} cells${which}`,
+    );
+    return printPlan(o.logger, planned);
   }
   const ctx = await createContext(def, profile, backend, o.logger);
   const start = performance.now();
@@ -188,8 +194,14 @@ export async function runTarget(o: RunTargetOptions): Promise<void> {
     return printTimings(ctx, start);
   }
   o.logger.info(`${def.name}, profile ${profile}: ${cells.length} cells`);
-  const jobs = resolveJobs(o.jobs, backend, cells);
-  if (jobs > 1 && !(await everyCellReusable(ctx, cells))) {
+  const pending = await cellsToCompute(ctx, cells);
+  const jobs = Math.min(
+    resolveJobs(o.jobs, backend, cells),
+    o.jobs === 'auto' || o.jobs === undefined
+      ? trainingCount(pending)
+      : Infinity,
+  );
+  if (jobs > 1 && pending.length > 0) {
     await runInShards(ctx, o, { profile, jobs, cells });
   }
   const { rows, dir } = await runTable(ctx, cells, {

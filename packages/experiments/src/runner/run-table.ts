@@ -145,13 +145,13 @@ async function writeTable(
   return dir;
 }
 
-/** Whether every cell has a finished run to reuse (nothing to compute). */
-export async function everyCellReusable(
+/** The cells without a finished run to reuse: the work left to do. */
+export async function cellsToCompute(
   ctx: RunContext,
   cells: ResolvedCell[],
-): Promise<boolean> {
+): Promise<ResolvedCell[]> {
   const found = await Promise.all(cells.map((c) => findFinishedCell(ctx, c)));
-  return found.every((r) => r !== undefined);
+  return cells.filter((_, i) => found[i] === undefined);
 }
 
 /**
