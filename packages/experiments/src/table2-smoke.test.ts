@@ -137,6 +137,23 @@ test('a bad flag or config value fails before any work', () => {
     const unknown = acsm(['run', 'table2', '--profile=smoke', '--bogus'], env);
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /Unknown argument: bogus/);
+    for (const flag of ['--results-dir', '--shard']) {
+      const twice = acsm(
+        ['run', 'table2', '--profile=smoke', flag, '1/2', flag, '2/2'],
+        env,
+      );
+      assert.equal(twice.code, 2, twice.err);
+      assert.match(twice.err, new RegExp(`${flag} was given 2 times`));
+    }
+    const threads = acsm(['run', 'table2', '--profile=smoke', '--dry-run'], {
+      ...env,
+      ACSM_WASM_THREADS: 'abc',
+    });
+    assert.equal(threads.code, 2);
+    assert.match(
+      threads.err,
+      /^acsm: initBackend: ACSM_WASM_THREADS must be an integer from 1 to 64, got 'abc'\n$/,
+    );
     assert.equal(existsSync(join(dir, 'mlruns')), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
