@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   geometricSigmas,
@@ -43,11 +43,11 @@ function loadData(config: ExperimentConfig) {
 }
 
 /** σ_1 over the whole training set, cached by the data's checksum. */
+const sigmaCacheFile = (ctx: RunContext, train: ImageDataset) =>
+  join(ctx.cacheDir, `sigma-max-${train.checksum.slice(0, 16)}.json`);
+
 function cachedSigmaMax(ctx: RunContext, train: ImageDataset): number {
-  const file = join(
-    ctx.cacheDir,
-    `sigma-max-${train.checksum.slice(0, 16)}.json`,
-  );
+  const file = sigmaCacheFile(ctx, train);
   try {
     return JSON.parse(readFileSync(file, 'utf8')).sigmaMax as number;
   } catch {
@@ -74,8 +74,8 @@ function schedule(
     ? numLevelsTechnique2({ dim: h * w * c, sigmaMax, sigmaMin }).numLevels
     : config.noise.numLevels;
   const note =
-    `σ_1 = ${sigmaMax.toFixed(4)} (${auto ? 'largest pairwise distance over the training split' : 'set'}), ` +
-    `σ_L = ${sigmaMin}, L = ${numLevels} (${levelsAuto ? 'Technique 2' : 'set'})`;
+    `σ_1 = ${sigmaMax.toFixed(4)} (${auto ? 'largest pairwise distance over the training split' : 'from the config'}), ` +
+    `σ_L = ${sigmaMin}, L = ${numLevels} (${levelsAuto ? 'Technique 2' : 'from the config'})`;
   return { sigmas: geometricSigmas(sigmaMax, sigmaMin, numLevels), note };
 }
 
@@ -122,10 +122,13 @@ export async function prepare(
   config: ExperimentConfig,
 ): Promise<Prepared> {
   const data = await timed(ctx, 'load data', () => loadData(config));
-  if (config.noise.sigmaMax === 0) {
+  if (
+    config.noise.sigmaMax === 0 &&
+    !existsSync(sigmaCacheFile(ctx, data.train))
+  ) {
     ctx.logger.info(
-      `noise schedule: σ_1 from ${data.train.shape[0]} training images ` +
-        '(computed once, then cached)',
+      `noise schedule: computing σ_1 over ${data.train.shape[0]} training ` +
+        'images (once; cached for later runs)',
     );
   }
   const { sigmas, note } = await timed(ctx, 'noise schedule', () =>
