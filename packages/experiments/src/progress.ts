@@ -66,6 +66,8 @@ export function createProgress(
     const bar = bars ? ` ${renderBar(done / Math.max(total, 1))}` : '';
     return `${label}${bar} ${done}/${total} ${pct}% ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}${info ? `  ${info}` : ''}`;
   };
+  const doneLine = (info?: string) =>
+    `${label} done: ${total}/${total} in ${formatDuration(now() - start)}${info ? `  ${info}` : ''}`;
   const send = options.stream ? null : parentChannel();
   if (send) {
     let lastSent = -Infinity;
@@ -77,8 +79,7 @@ export function createProgress(
         send({ acsmProgress: { fraction, text: line(done, info, false) } });
       },
       finish(info) {
-        const text = `${label} done: ${total}/${total} in ${formatDuration(now() - start)}${info ? `  ${info}` : ''}`;
-        send({ acsmProgress: { fraction: null, text } });
+        send({ acsmProgress: { fraction: null, text: doneLine(info) } });
       },
     };
   }
@@ -91,7 +92,7 @@ export function createProgress(
       }
     },
     finish(info) {
-      const text = `${label} done: ${total}/${total} in ${formatDuration(now() - start)}${info ? `  ${info}` : ''}`;
+      const text = doneLine(info);
       stream.write(tty ? `\r\x1b[K${text}\n` : `${text}\n`);
     },
   };
