@@ -4,8 +4,15 @@
  * little-endian float32, in layout order). Both are written to temporary
  * names and renamed, so a crash never leaves a half-written entry.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -58,6 +65,12 @@ export function saveEntry<Meta>(
   writeAtomically(json, JSON.stringify(entry, null, 2));
 }
 
+/** Whether both halves of the entry under `hash` exist. */
+export function entryExists(dir: string, hash: string): boolean {
+  const { json, bin } = paths(dir, hash);
+  return existsSync(json) && existsSync(bin);
+}
+
 /** The entry stored under `hash` with its weights, or undefined. */
 export function loadEntry<Meta>(
   dir: string,
@@ -65,8 +78,8 @@ export function loadEntry<Meta>(
 ):
   | { entry: CacheEntry<Meta>; values: Record<string, Float32Array> }
   | undefined {
+  if (!entryExists(dir, hash)) return undefined;
   const { json, bin } = paths(dir, hash);
-  if (!existsSync(json) || !existsSync(bin)) return undefined;
   const entry = JSON.parse(readFileSync(json, 'utf8')) as CacheEntry<Meta>;
   const bytes = readFileSync(bin);
   const all = new Float32Array(
@@ -87,4 +100,96 @@ export function loadEntry<Meta>(
     values[name] = all.subarray(offset, offset + size);
   }
   return { entry, values };
+}
+
+/** Who holds a lock: written into the lock file. */
+export interface LockHolder {
+  readonly pid: number;
+  readonly host: string;
+  readonly since: string;
+}
+
+export interface LockOptions {
+  /** Seconds between checks while another process holds the lock. */
+  readonly pollSeconds?: number;
+  /** Called once when this process starts waiting, with the holder. */
+  readonly onWait?: (holder: LockHolder) => void;
+  readonly signal?: AbortSignal;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readHolder(file: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
+  } catch {
+    return undefined; // gone, or being written: look again
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    }
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+
+/**
+ * Runs `fn` while holding `<dir>/<hash>.lock`, so that processes sharing
+ * a cache (parallel shards) compute an entry once: the others wait for
+ * the lock and then find the entry. A lock left by a dead process on this
+ * host is taken over; one held on another host is waited for.
+ */
+export async function withEntryLock<T>(
+  dir: string,
+  hash: string,
+  fn: () => Promise<T>,
+  o: LockOptions = {},
+): Promise<T> {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${hash}.lock`);
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+  };
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(file, JSON.stringify(me), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = readHolder(file);
+    if (holder && holder.host === me.host && !alive(holder.pid)) {
+      rmSync(file, { force: true });
+      continue;
+    }
+    if (holder && !told) {
+      told = true;
+      o.onWait?.(holder);
+    }
+    await sleep((o.pollSeconds ?? 2) * 1000, o.signal);
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(file, { force: true });
+  }
 }

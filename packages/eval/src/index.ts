@@ -18,6 +18,7 @@ export {
   quantizeImages,
   referenceStats,
 } from './fid';
+export type { LockHolder } from './classifier-cache';
 export type { ClassifierArchitecture } from './classifier-net';
 export type {
   ClassifierProgress,
@@ -31,6 +32,7 @@ export type {
 export {
   DEFAULT_MNIST_CLASSIFIER_CONFIG,
   MNIST_CLASSIFIER_CODE_VERSION,
+  isMnistClassifierCached,
   mnistClassifierHash,
   trainOrLoadMnistClassifier,
 } from './mnist-classifier';

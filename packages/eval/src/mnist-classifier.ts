@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { createRng } from '@acsm/core';
 import type { ImageDataset } from '@acsm/data';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadEntry, saveEntry } from './classifier-cache';
+import {
+  entryExists,
+  type LockHolder,
+  loadEntry,
+  saveEntry,
+  withEntryLock,
+} from './classifier-cache';
 import {
   applyClassifier,
   ClassifierArchitecture,
@@ -87,6 +93,11 @@ export interface TrainOrLoadMnistClassifierOptions {
   readonly onProgress?: (progress: ClassifierProgress) => void;
   /** Stops training (with its reason) once aborted; nothing is cached. */
   readonly signal?: AbortSignal;
+  /**
+   * Called when another process sharing the cache is training the same
+   * classifier: this call waits for it and loads its result.
+   */
+  readonly onWait?: (holder: LockHolder) => void;
 }
 
 /** What the cache stores beside the weights. */
@@ -259,20 +270,56 @@ function paramsFromCache(
 export async function trainOrLoadMnistClassifier(
   options: TrainOrLoadMnistClassifierOptions,
 ): Promise<MnistClassifier> {
-  const { train, test, seed, onProgress, signal } = options;
+  const { train, test, seed, signal } = options;
   checkDataset('train', train);
   checkDataset('test', test);
   checkSeed(seed);
   const config = resolveConfig(options.config);
   const hash = mnistClassifierHash(train, test, config, seed);
-  const dir = join(options.cacheDir ?? '.cache/acsm', 'mnist-classifier');
+  const dir = cacheFolder(options.cacheDir);
 
-  const cached = loadEntry<ClassifierMeta>(dir, hash);
-  if (cached) {
+  const load = () => {
+    const cached = loadEntry<ClassifierMeta>(dir, hash);
+    if (!cached) return undefined;
     const params = paramsFromCache(config, cached.values);
     return wrap(params, hash, cached.entry.meta, true);
-  }
+  };
+  const found = load();
+  if (found) return found;
+  return withEntryLock(
+    dir,
+    hash,
+    async () => load() ?? trainAndStore(config, hash, dir, options),
+    { signal, onWait: options.onWait },
+  );
+}
 
+/** Whether the classifier for these options is in the cache already. */
+export function isMnistClassifierCached(
+  options: Pick<
+    TrainOrLoadMnistClassifierOptions,
+    'train' | 'test' | 'seed' | 'cacheDir' | 'config'
+  >,
+): boolean {
+  const config = resolveConfig(options.config);
+  const hash = mnistClassifierHash(
+    options.train,
+    options.test,
+    config,
+    options.seed,
+  );
+  return entryExists(cacheFolder(options.cacheDir), hash);
+}
+
+const cacheFolder = (root = '.cache/acsm') => join(root, 'mnist-classifier');
+
+async function trainAndStore(
+  config: MnistClassifierConfig,
+  hash: string,
+  dir: string,
+  options: TrainOrLoadMnistClassifierOptions,
+): Promise<MnistClassifier> {
+  const { train, test, seed, onProgress, signal } = options;
   const params = initClassifier(config, createRng(seed).fork('init'));
   const started = performance.now();
   await trainClassifier(params, {

@@ -26,6 +26,11 @@ export interface ModelConfig {
   ngf: number;
   /** Residual stages of the score network kept (NCSNv2: 4, the paper's). */
   depth: number;
+  /**
+   * Dilated deep stages that keep the resolution (NCSNv2: true); false is
+   * the authors' `--no_dilation`: every deeper stage halves the size.
+   */
+  dilation: boolean;
   /** Base width of the discriminator (the paper's ch: 64). */
   discriminatorCh: number;
 }
@@ -122,6 +127,7 @@ export const CONFIG_SCHEMA: Record<string, Leaf> = {
   'model.network': oneOf('ncsnv2'),
   'model.ngf': int(1, 1024),
   'model.depth': int(1, 4),
+  'model.dilation': { type: 'boolean' },
   'model.discriminatorCh': int(1, 1024),
   'noise.sigmaMax': num(0, 1e4),
   'noise.sigmaMin': num(0, 1e3, true),

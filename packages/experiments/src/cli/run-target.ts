@@ -82,7 +82,7 @@ function printPlan(logger: Logger, cells: ResolvedCell[]): void {
         ? evaluationsPerSample(c.sampling, levels) * c.sampling.numSamples
         : '?';
     logger.result(
-      `${cell.spec.id}: ${c.model.network} ngf=${c.model.ngf} depth=${c.model.depth}, ` +
+      `${cell.spec.id}: ${c.model.network} ngf=${c.model.ngf} depth=${c.model.depth}${c.model.dilation ? '' : ' no-dilation'}, ` +
         `${c.data.dataset}, ${c.training.kind} ${c.training.iterations} it ` +
         `batch ${c.training.batchSize}, L=${levels} σ_L=${c.noise.sigmaMin}, ` +
         `${c.sampling.sampler.toUpperCase()} nσ=${c.sampling.stepsPerLevel} ` +

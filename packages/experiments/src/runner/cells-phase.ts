@@ -4,7 +4,7 @@ import { flatten, type OutputKind } from '../config';
 import { imageGridPng } from '../grid';
 import { createProgress } from '../progress';
 import { type RunContext, timed } from './context';
-import { type Prepared, resolvedSchedule } from './prepare';
+import { type Evaluator, type Prepared, resolvedSchedule } from './prepare';
 import type { ResolvedCell } from './resolve';
 import { evaluationsPerSample, sampleBoth, type Samples } from './sample';
 import type { TrainedModel } from './train-phase';
@@ -89,6 +89,7 @@ async function logCell(
     value: number;
     trainRunId: string;
     prepared: Prepared;
+    evaluator: Evaluator;
     seconds: number;
   },
 ): Promise<string> {
@@ -106,7 +107,7 @@ async function logCell(
       'acsm.training_run_id': o.trainRunId,
       'mlflow.parentRunId': o.trainRunId,
       'acsm.data.source': o.prepared.train.source,
-      'acsm.fid.extractor': o.prepared.classifier.hash,
+      'acsm.fid.extractor': o.evaluator.classifier.hash,
       'acsm.fid.note': 'FID on MNIST-classifier features, not Inception FID',
     },
   });
@@ -119,8 +120,8 @@ async function logCell(
   run.logMetrics({
     [metricOf(cell)]: o.value,
     n_samples: o.samples.shape[0],
-    n_reference: o.prepared.reference.n,
-    classifier_test_accuracy: o.prepared.classifier.testAccuracy,
+    n_reference: o.evaluator.reference.n,
+    classifier_test_accuracy: o.evaluator.classifier.testAccuracy,
     sampling_seconds: o.seconds,
   });
   const json = JSON.stringify(cell.config, null, 2);
@@ -134,29 +135,44 @@ async function logCell(
   return run.info.runId;
 }
 
-/**
- * Samples once for a (training, sampler) pair and evaluates and logs each
- * of its outputs (raw and denoised) as its own cell run.
- */
-export async function runSamplerCells(
+/** One sampler run's output, waiting to be evaluated. */
+export interface SampledGroup {
+  cells: ResolvedCell[];
+  samples: Samples;
+  seconds: number;
+}
+
+/** Samples once for a (training, sampler) pair: raw and denoised. */
+export async function sampleGroup(
   ctx: RunContext,
   cells: ResolvedCell[],
   model: TrainedModel,
   prepared: Prepared,
-): Promise<CellResult[]> {
+): Promise<SampledGroup> {
   const start = performance.now();
   const samples = await timed(ctx, 'sample', () =>
     sample(ctx, cells[0], model, prepared),
   );
-  const seconds = (performance.now() - start) / 1000;
+  return { cells, samples, seconds: (performance.now() - start) / 1000 };
+}
+
+/** Evaluates and logs each output (raw, denoised) as its own cell run. */
+export async function evaluateGroup(
+  ctx: RunContext,
+  group: SampledGroup,
+  model: TrainedModel,
+  prepared: Prepared,
+): Promise<CellResult[]> {
+  const evaluator = await prepared.evaluator();
+  const { samples, seconds } = group;
   const results: CellResult[] = [];
-  for (const cell of cells) {
+  for (const cell of group.cells) {
     const output = cell.config.eval.output;
     const fid = await timed(ctx, 'evaluate', () =>
       fidMnistClassifier(
-        prepared.classifier,
+        evaluator.classifier,
         { images: samples[output], shape: samples.shape },
-        prepared.reference,
+        evaluator.reference,
       ),
     );
     const runId = await logCell(ctx, cell, {
@@ -164,6 +180,7 @@ export async function runSamplerCells(
       value: fid.value,
       trainRunId: model.runId,
       prepared,
+      evaluator,
       seconds,
     });
     results.push({

@@ -7,6 +7,8 @@ import {
 } from '@acsm/core';
 import { type ImageDataset, loadMnist, subset } from '@acsm/data';
 import {
+  DEFAULT_MNIST_CLASSIFIER_CONFIG,
+  isMnistClassifierCached,
   type MnistClassifier,
   type ReferenceStats,
   referenceStats,
@@ -17,6 +19,15 @@ import { createProgress } from '../progress';
 import { type RunContext, timed } from './context';
 import { InterruptedError } from '../train/loop';
 
+/** What FID needs: the feature extractor and the data's statistics. */
+export interface Evaluator {
+  classifier: MnistClassifier;
+  reference: ReferenceStats;
+}
+
+/** Width of the FID classifier's features (fixed by its config). */
+export const FID_FEATURE_DIM = DEFAULT_MNIST_CLASSIFIER_CONFIG.featureDim;
+
 /** The data every cell of a table shares. */
 export interface Prepared {
   train: ImageDataset;
@@ -24,8 +35,16 @@ export interface Prepared {
   sigmas: number[];
   /** How σ_1 and L were chosen. */
   scheduleNote: string;
-  classifier: MnistClassifier;
-  reference: ReferenceStats;
+  /**
+   * The FID classifier (trained on first call unless cached; parallel
+   * shards train it once) and the reference statistics. Deferred so that
+   * a shard trains it while the other shards still train their models.
+   */
+  evaluator: () => Promise<Evaluator>;
+  /** Whether `evaluator()` would return without training. */
+  evaluatorReady: () => boolean;
+  /** Frees the classifier if it was loaded. */
+  dispose: () => Promise<void>;
 }
 
 /**
@@ -79,14 +98,26 @@ function schedule(
   return { sigmas: geometricSigmas(sigmaMax, sigmaMin, numLevels), note };
 }
 
+const classifierOptions = (
+  ctx: RunContext,
+  data: ReturnType<typeof loadData>,
+) => ({
+  train: data.fullTrain,
+  test: data.test,
+  seed: 0,
+  cacheDir: ctx.cacheDir,
+});
+
 async function classifier(ctx: RunContext, data: ReturnType<typeof loadData>) {
   let progress: ReturnType<typeof createProgress> | undefined;
   const model = await trainOrLoadMnistClassifier({
-    train: data.fullTrain,
-    test: data.test,
-    seed: 0,
-    cacheDir: ctx.cacheDir,
+    ...classifierOptions(ctx, data),
     signal: ctx.signal,
+    onWait: (h) =>
+      ctx.logger.info(
+        `FID classifier: process ${h.pid} on ${h.host} is training it ` +
+          `(since ${h.since}); waiting for it`,
+      ),
     onProgress: (p) => {
       progress ??= createProgress('classifier', p.steps);
       progress.tick(p.step, `loss ${p.loss.toFixed(4)}`);
@@ -116,7 +147,34 @@ export function resolvedSchedule(p: Prepared) {
   };
 }
 
-/** Phases shared by all cells: data, schedule, classifier, statistics. */
+/** The classifier and reference statistics, with their log lines. */
+async function evaluator(
+  ctx: RunContext,
+  data: ReturnType<typeof loadData>,
+): Promise<Evaluator> {
+  const model = await timed(ctx, 'FID classifier', () => classifier(ctx, data));
+  ctx.logger.info(
+    `FID classifier ${model.hash.slice(0, 12)}: test accuracy ` +
+      `${(100 * model.testAccuracy).toFixed(2)}%` +
+      (model.fromCache
+        ? ' (cached)'
+        : ` (trained in ${model.trainSeconds.toFixed(0)} s)`),
+  );
+  try {
+    const reference = await timed(ctx, 'reference statistics', () =>
+      referenceStats(model, data.fullTrain),
+    );
+    return { classifier: model, reference };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/**
+ * Phases shared by all cells: data and schedule now; the classifier and
+ * statistics when first asked for.
+ */
 export async function prepare(
   ctx: RunContext,
   config: ExperimentConfig,
@@ -135,16 +193,18 @@ export async function prepare(
     schedule(ctx, config, data.train),
   );
   ctx.logger.info(`schedule: ${note}`);
-  const model = await timed(ctx, 'FID classifier', () => classifier(ctx, data));
-  ctx.logger.info(
-    `FID classifier ${model.hash.slice(0, 12)}: test accuracy ` +
-      `${(100 * model.testAccuracy).toFixed(2)}%` +
-      (model.fromCache
-        ? ' (cached)'
-        : ` (trained in ${model.trainSeconds.toFixed(0)} s)`),
-  );
-  const reference = await timed(ctx, 'reference statistics', () =>
-    referenceStats(model, data.fullTrain),
-  );
-  return { ...data, sigmas, scheduleNote: note, classifier: model, reference };
+  let loaded: Promise<Evaluator> | undefined;
+  return {
+    train: data.train,
+    test: data.test,
+    sigmas,
+    scheduleNote: note,
+    evaluator: () => (loaded ??= evaluator(ctx, data)),
+    evaluatorReady: () =>
+      loaded !== undefined ||
+      isMnistClassifierCached(classifierOptions(ctx, data)),
+    dispose: async () => {
+      (await loaded?.catch(() => undefined))?.classifier.dispose();
+    },
+  };
 }

@@ -8,12 +8,14 @@ import { formatDuration } from '../progress';
 import { tableCsv, tableMarkdown, type TableRow } from '../table';
 import {
   type CellResult,
+  evaluateGroup,
   findFinishedCell,
   reusedResult,
-  runSamplerCells,
+  type SampledGroup,
+  sampleGroup,
 } from './cells-phase';
 import { type RunContext, timed } from './context';
-import { prepare, type Prepared } from './prepare';
+import { FID_FEATURE_DIM, prepare, type Prepared } from './prepare';
 import type { ResolvedCell } from './resolve';
 import { disposeState } from '../train/state';
 import { trainedModel } from './train-phase';
@@ -40,7 +42,7 @@ async function reusable(ctx: RunContext, group: ResolvedCell[]) {
  * CAS's step size in its interval, more samples than feature dimensions.
  */
 function preflight(cells: ResolvedCell[], prepared: Prepared): void {
-  const featureDim = prepared.classifier.featureDim;
+  const featureDim = FID_FEATURE_DIM;
   for (const { spec, config } of cells) {
     const s = config.sampling;
     if (s.sampler === 'cas') {
@@ -84,10 +86,21 @@ async function runTraining(
     { waitForOwner },
   );
   try {
+    // Evaluated as soon as sampled when the FID classifier is at hand;
+    // otherwise after this model's sampling, so that a shard trains the
+    // classifier only once its own model no longer needs the core.
+    const waiting: SampledGroup[] = [];
     for (const [i, group] of groups.entries()) {
-      if (reused[i] === null) {
-        results.push(...(await runSamplerCells(ctx, group, model, data)));
+      if (reused[i] !== null) continue;
+      waiting.push(await sampleGroup(ctx, group, model, data));
+      if (data.evaluatorReady()) {
+        for (const g of waiting.splice(0)) {
+          results.push(...(await evaluateGroup(ctx, g, model, data)));
+        }
       }
+    }
+    for (const g of waiting) {
+      results.push(...(await evaluateGroup(ctx, g, model, data)));
     }
   } finally {
     disposeState(model.state);
@@ -155,20 +168,17 @@ export async function cellsToCompute(
 }
 
 /**
- * Prepares what every cell shares (data, σ_1, the FID classifier and the
- * reference statistics are cached on disk) and checks the cells against
- * it, so that shards started next find it ready.
+ * Prepares what every cell shares before shards start (σ_1 is cached on
+ * disk, so they find it ready) and checks the cells against it. The FID
+ * classifier is left to the first shard that needs it: it trains while
+ * the other shards still train their models.
  */
 export async function prepareShared(
   ctx: RunContext,
   cells: ResolvedCell[],
 ): Promise<void> {
   const p = await prepare(ctx, cells[0].config);
-  try {
-    preflight(cells, p);
-  } finally {
-    p.classifier.dispose();
-  }
+  preflight(cells, p);
 }
 
 /** Runs one shard's cells; the table is written by a run without --shard. */
@@ -208,7 +218,7 @@ async function runCells(
       );
     }
   } finally {
-    (await prepared?.catch(() => undefined))?.classifier.dispose();
+    await (await prepared?.catch(() => undefined))?.dispose();
   }
   return { results, prepared };
 }
@@ -265,7 +275,7 @@ async function tableNotes(
     .join(', ');
   return [
     `Metric: FID on features of an MNIST classifier trained by this project (${c.eval.metric}); not Inception FID, not comparable with published FIDs.`,
-    `Data: ${facts.source}; score network NCSNv2 ngf=${c.model.ngf} depth=${c.model.depth}, ${c.training.iterations} iterations, batch ${c.training.batchSize}; EMA weights for sampling.`,
+    `Data: ${facts.source}; score network NCSNv2 ngf=${c.model.ngf} depth=${c.model.depth}${c.model.dilation ? '' : ' without dilation'}, ${c.training.iterations} iterations, batch ${c.training.batchSize}; EMA weights for sampling.`,
     `Schedule: ${facts.schedule}.`,
     ctx.shards
       ? `Backend: ${ctx.backend.name}, SIMD ${ctx.backend.simd}; the cells ran in ${ctx.shards.jobs} parallel shards of ${ctx.shards.threadsPerJob} thread(s) each.`

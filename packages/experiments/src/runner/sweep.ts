@@ -51,12 +51,10 @@ async function point(
       signal: ctx.signal,
     }),
   );
+  const { classifier, reference } = await prepared.evaluator();
   const fid = (images: Float32Array) =>
-    fidMnistClassifier(
-      prepared.classifier,
-      { images, shape: samples.shape },
-      prepared.reference,
-    ).value;
+    fidMnistClassifier(classifier, { images, shape: samples.shape }, reference)
+      .value;
   const p = {
     stepSize,
     fidRaw: fid(samples.raw),
@@ -100,7 +98,7 @@ export async function runSweep(
     }
   } finally {
     disposeState(model.state);
-    prepared.classifier.dispose();
+    await prepared.dispose();
   }
   await logSweep(ctx, o, points, model.runId);
   return points;

@@ -9,10 +9,10 @@ export function scoreNetworkOf(
   config: ExperimentConfig,
   [size, , channels]: ImageSize,
 ): AnyNetwork {
-  const { network, ngf, depth } = config.model;
+  const { network, ngf, depth, dilation } = config.model;
   switch (network) {
     case 'ncsnv2':
-      return ncsnv2({ ngf, depth, channels, imageSize: size });
+      return ncsnv2({ ngf, depth, dilation, channels, imageSize: size });
   }
 }
 
