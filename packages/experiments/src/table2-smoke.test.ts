@@ -11,10 +11,16 @@ import { FileStore } from '@acsm/tracking';
 // workspace cache (trained on first use).
 const root = join(import.meta.dirname, '..', '..', '..');
 
+/** This test's own shard variables only, even inside a cluster job. */
+const CLUSTER_VARS = ['SLURM_ARRAY_TASK_ID', 'JOB_COMPLETION_INDEX'];
+const baseEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !CLUSTER_VARS.includes(k)),
+);
+
 function acsm(args: string[], env: Record<string, string>) {
   const r = spawnSync(process.execPath, ['bin/acsm.mjs', ...args], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...baseEnv, ...env },
     encoding: 'utf8',
     // The first run trains the FID classifier (~5 min alone, more beside
     // the other test files).
@@ -116,6 +122,57 @@ test('table2 smoke: two parallel shards give the table of one process', () => {
     const one = table('1');
     assert.doesNotMatch(one.err, /shard/);
     assert.deepEqual(two.rows, one.rows);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('table2 smoke: cluster array shards, then table collect', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acsm-cluster-'));
+  try {
+    const env = { MLFLOW_TRACKING_URI: join(dir, 'mlruns') };
+    const results = ['--results-dir', join(dir, 'results')];
+    const collect = () =>
+      acsm(['table', 'collect', 'table2', '--profile=smoke', ...results], env);
+    const missing = (out: string) =>
+      [...out.matchAll(/^ {2}(\S+) \(config [0-9a-f]{16}\)$/gm)].map(
+        (m) => m[1],
+      );
+    const empty = collect();
+    assert.equal(empty.code, 1, empty.err);
+    assert.match(empty.err, /16 of 16 cells of table2 \(profile smoke\)/);
+    assert.equal(missing(empty.err).length, 16);
+
+    const run = ['run', 'table2', '--profile=smoke', ...results];
+    const slurm = acsm(run, {
+      ...env,
+      SLURM_ARRAY_TASK_ID: '0',
+      SLURM_ARRAY_TASK_COUNT: '2',
+    });
+    assert.equal(slurm.code, 0, slurm.err);
+    assert.match(slurm.err, /shard 1\/2 from SLURM_ARRAY_TASK_ID=0/);
+    const half = collect();
+    assert.equal(half.code, 1);
+    assert.deepEqual(
+      missing(half.err).map((id) => id.split('/')[0]),
+      Array(8).fill('hybrid'),
+    );
+
+    const k8s = acsm(run, {
+      ...env,
+      JOB_COMPLETION_INDEX: '1',
+      ACSM_SHARD_COUNT: '2',
+    });
+    assert.equal(k8s.code, 0, k8s.err);
+    assert.match(k8s.err, /shard 2\/2 from JOB_COMPLETION_INDEX=1/);
+    const done = collect();
+    assert.equal(done.code, 0, done.err);
+    const csv = readFileSync(
+      join(dir, 'results', 'table2', 'smoke', 'table.csv'),
+      'utf8',
+    );
+    assert.equal(csv.trim().split('\n').length, 17);
+    assert.doesNotMatch(done.err, /train|sample/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

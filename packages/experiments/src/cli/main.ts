@@ -7,8 +7,14 @@ import { DEFINITIONS, type ProfileName, PROFILES } from '../definitions';
 import { createLogger } from './logger';
 import { runsCommand } from './runs';
 import { syncCommand } from './sync';
-import { parseJobs, runTarget, sweepTarget } from './run-target';
-import { parseShard } from '../runner/shards';
+import {
+  collectTable,
+  IncompleteTableError,
+  parseJobs,
+  runTarget,
+  sweepTarget,
+} from './run-target';
+import { parseShard, shardFromEnvironment } from '../runner/shards';
 
 function parseStepSizes(text: string): number[] {
   const values = text.split(',').map((v) => Number(v.trim()));
@@ -80,7 +86,8 @@ async function main(argv: string[]): Promise<void> {
             coerce: once<string>('shard'),
             describe:
               'run only slice i of n of the cells (i/n), e.g. one per ' +
-              'machine of a cluster; the run without --shard writes the table',
+              'machine of a cluster; the run without --shard writes the table ' +
+              '(default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)',
           })
           .option('jobs', {
             type: 'string',
@@ -95,6 +102,20 @@ async function main(argv: string[]): Promise<void> {
         if (args.shard !== undefined && args.jobs !== 'auto') {
           throw new ConfigError('--shard and --jobs cannot be combined');
         }
+        const fromEnv =
+          args.shard === undefined
+            ? shardFromEnvironment(process.env)
+            : undefined;
+        if (fromEnv && args.jobs !== 'auto') {
+          throw new ConfigError(
+            `--jobs cannot be combined with the shard of ${fromEnv.source}`,
+          );
+        }
+        if (fromEnv) {
+          logger.info(
+            `shard ${fromEnv.shard.index}/${fromEnv.shard.count} from ${fromEnv.source}`,
+          );
+        }
         await runTarget({
           target: args.target as keyof typeof DEFINITIONS,
           profile: args.profile as ProfileName | undefined,
@@ -102,7 +123,8 @@ async function main(argv: string[]): Promise<void> {
           dryRun: args['dry-run'],
           resultsDir: args['results-dir'],
           logger,
-          shard: args.shard === undefined ? undefined : parseShard(args.shard),
+          shard:
+            args.shard === undefined ? fromEnv?.shard : parseShard(args.shard),
           jobs: parseJobs(args.jobs),
         });
       },
@@ -170,9 +192,43 @@ async function main(argv: string[]): Promise<void> {
         });
       },
     )
+    .command(
+      'table <action> <target>',
+      'collect: write a table from the tracking store once all its cells ' +
+        'finished (after cluster shards); lists the missing cells otherwise',
+      (y) =>
+        y
+          .positional('action', { choices: ['collect'], demandOption: true })
+          .positional('target', { choices: targets, demandOption: true })
+          .option('profile', {
+            choices: PROFILES,
+            coerce: once<string>('profile'),
+          })
+          .option('set', {
+            type: 'string',
+            array: true,
+            default: [] as string[],
+            describe: 'the overrides the shards ran with',
+          })
+          .option('results-dir', {
+            type: 'string',
+            default: 'results',
+            coerce: once<string>('results-dir'),
+            describe: 'where table.md and table.csv go',
+          }),
+      async (args) => {
+        await collectTable({
+          target: args.target as keyof typeof DEFINITIONS,
+          profile: args.profile as ProfileName | undefined,
+          overrides: Object.fromEntries(args.set.map(parseOverride)),
+          resultsDir: args['results-dir'],
+          logger,
+        });
+      },
+    )
     .command(runsCommand(logger))
     .command(syncCommand(logger))
-    .demandCommand(1, 'name a command: run, sweep, runs, sync')
+    .demandCommand(1, 'name a command: run, sweep, table, runs, sync')
     .recommendCommands()
     .fail((message, error, y) => {
       if (error) throw error;
@@ -197,6 +253,10 @@ function isUserError(error: Error): boolean {
 
 main(hideBin(process.argv)).catch((thrown: unknown) => {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  if (error instanceof IncompleteTableError) {
+    process.stderr.write(`acsm: ${error.message}\n`);
+    process.exit(1);
+  }
   if (error instanceof InterruptedError) {
     process.stderr.write(
       `acsm: ${error.message}; run the same command again to resume ` +

@@ -315,3 +315,44 @@ export async function sweepTarget(o: SweepTargetOptions): Promise<void> {
   }
   printTimings(ctx, start);
 }
+
+/** Raised by `table collect` when cells have no finished run yet. */
+export class IncompleteTableError extends Error {
+  override name = 'IncompleteTableError';
+}
+
+/**
+ * `acsm table collect <target>`: writes the table from the tracking
+ * store once every cell has a finished run (after the shards of a
+ * cluster array); computes nothing. Lists the missing cells otherwise.
+ */
+export async function collectTable(
+  o: Omit<RunTargetOptions, 'dryRun' | 'shard' | 'jobs'>,
+): Promise<void> {
+  const def = DEFINITIONS[o.target];
+  const backend = await initBackend();
+  const profile = o.profile ?? defaultProfile(backend);
+  profileOf(def, profile);
+  const cells = resolveCells(def, profile, o.overrides);
+  const ctx = await createContext(def, profile, backend, o.logger);
+  const missing = await cellsToCompute(ctx, cells);
+  if (missing.length > 0) {
+    const running = await ctx.store.searchRuns({
+      experimentIds: [ctx.experimentId],
+      filter: { status: 'RUNNING' },
+    });
+    const lines = missing.map((c) => `  ${c.spec.id} (config ${c.hash})`);
+    throw new IncompleteTableError(
+      `${missing.length} of ${cells.length} cells of ${def.name} ` +
+        `(profile ${profile}) have no finished run yet; ` +
+        `${running.runs.length} run(s) of the experiment are RUNNING:\n` +
+        lines.join('\n'),
+    );
+  }
+  const { rows, dir } = await runTable(ctx, cells, {
+    resultsDir: o.resultsDir,
+    variant: variantName(o.overrides),
+  });
+  o.logger.result(`\n${def.title} (profile ${profile})\n${tableText(rows)}`);
+  o.logger.info(`wrote ${dir}/table.md and table.csv from the logged runs`);
+}

@@ -6,25 +6,83 @@ import type { Logger } from './logger';
 const date = (ms: number | null) =>
   ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '—';
 
-async function list(logger: Logger, experiment: string) {
-  const store = await openStore(process.env.MLFLOW_TRACKING_URI);
+type Store = Awaited<ReturnType<typeof openStore>>;
+
+async function experimentRuns(store: Store, experiment: string) {
   const exp = await store.getExperimentByName(experiment);
   if (!exp) throw new ConfigError(`no experiment named '${experiment}'`);
   const { runs } = await store.searchRuns({
     experimentIds: [exp.experimentId],
   });
-  for (const r of runs.sort((a, b) => a.info.startTime - b.info.startTime)) {
-    const kind = r.data.tags['acsm.kind'] ?? '?';
-    logger.result(
-      `${r.info.runId}  ${r.info.status.padEnd(8)}  ${kind.padEnd(5)}  ` +
-        `${date(r.info.startTime)}  ${r.info.runName}`,
-    );
-  }
+  return runs.sort((a, b) => a.info.startTime - b.info.startTime);
 }
 
-async function show(logger: Logger, runId: string) {
+/** The FID of a cell run, the final loss of a training run. */
+function headline(metrics: Record<string, number>): string {
+  for (const key of ['fid_mnist_classifier', 'dsm_loss']) {
+    if (Number.isFinite(metrics[key])) {
+      return `${key} ${metrics[key].toFixed(key === 'dsm_loss' ? 3 : 2)}`;
+    }
+  }
+  return '';
+}
+
+async function list(logger: Logger, experiment: string) {
   const store = await openStore(process.env.MLFLOW_TRACKING_URI);
-  const run = await store.getRun(runId);
+  const runs = await experimentRuns(store, experiment);
+  const rows = runs.map((r) => [
+    r.info.runId.slice(0, 12),
+    r.info.status,
+    r.data.tags['acsm.kind'] ?? '?',
+    date(r.info.startTime),
+    headline(r.data.metrics),
+    r.info.runName,
+  ]);
+  const header = [
+    'run id',
+    'status',
+    'kind',
+    'started (UTC)',
+    'metric',
+    'name',
+  ];
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => r[i].length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]) : c))
+      .join('  ');
+  logger.result(line(header));
+  for (const row of rows) logger.result(line(row));
+  logger.result(
+    `${runs.length} runs in '${experiment}'; ids shortened to 12 ` +
+      'characters (any unique prefix works for `acsm runs show`)',
+  );
+}
+
+/** The run with this id, or the one run of the experiment it prefixes. */
+async function findRun(store: Store, id: string, experiment: string) {
+  if (/^[0-9a-f]{32}$/.test(id)) return store.getRun(id);
+  const matches = (await experimentRuns(store, experiment)).filter((r) =>
+    r.info.runId.startsWith(id),
+  );
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0) {
+    throw new ConfigError(
+      `no run id of experiment '${experiment}' starts with '${id}'`,
+    );
+  }
+  throw new ConfigError(
+    `'${id}' starts ${matches.length} run ids of '${experiment}' ` +
+      `(${matches.map((r) => r.info.runId.slice(0, 12)).join(', ')}); give more characters`,
+  );
+}
+
+async function show(logger: Logger, id: string, experiment: string) {
+  const store = await openStore(process.env.MLFLOW_TRACKING_URI);
+  const run = await findRun(store, id, experiment);
+  const runId = run.info.runId;
   const section = (title: string, values: Record<string, unknown>) => {
     logger.result(`${title}:`);
     for (const [k, v] of Object.entries(values).sort()) {
@@ -52,13 +110,20 @@ export function runsCommand(logger: Logger): CommandModule {
     builder: (y) =>
       y
         .positional('action', { choices: ['list', 'show'], demandOption: true })
-        .positional('id', { type: 'string', describe: 'run id (show)' })
-        .option('experiment', { type: 'string', default: 'table2' }),
+        .positional('id', {
+          type: 'string',
+          describe: 'run id or a unique prefix of one (show)',
+        })
+        .option('experiment', {
+          type: 'string',
+          default: 'table2',
+          describe: 'experiment whose runs to list or search',
+        }),
     handler: async (args) => {
       if (args.action === 'list') return list(logger, String(args.experiment));
       if (!args.id)
         throw new ConfigError('acsm runs show <run-id>: give a run id');
-      return show(logger, String(args.id));
+      return show(logger, String(args.id), String(args.experiment));
     },
   };
 }

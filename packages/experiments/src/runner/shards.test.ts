@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { table2 } from '../definitions/table2';
 import { resolveCells } from './resolve';
-import { parseShard, shardSlice, trainingCount } from './shards';
+import {
+  parseShard,
+  shardFromEnvironment,
+  shardSlice,
+  trainingCount,
+} from './shards';
 import { parseJobs, resolveJobs } from '../cli/run-target';
 
 const cells = resolveCells(table2, 'smoke', {});
@@ -73,4 +78,37 @@ test('--jobs: auto is one shard per model up to the cores, on wasm only', () => 
   for (const bad of ['0', '65', '1.5', 'many']) {
     assert.throws(() => parseJobs(bad), /--jobs must be 'auto' or an integer/);
   }
+});
+
+test('shard from a SLURM job array or a Kubernetes indexed Job', () => {
+  assert.equal(shardFromEnvironment({}), undefined);
+  const slurm = (id: string, min?: string, count = '4') =>
+    shardFromEnvironment({
+      SLURM_ARRAY_TASK_ID: id,
+      SLURM_ARRAY_TASK_COUNT: count,
+      ...(min === undefined ? {} : { SLURM_ARRAY_TASK_MIN: min }),
+    })?.shard;
+  assert.deepEqual(slurm('0', '0'), { index: 1, count: 4 });
+  assert.deepEqual(slurm('3', '0'), { index: 4, count: 4 });
+  assert.deepEqual(slurm('1', '1'), { index: 1, count: 4 }, '--array=1-4');
+  assert.deepEqual(slurm('2'), { index: 3, count: 4 }, 'min defaults to 0');
+  assert.throws(() => slurm('4', '0'), /--shard must be i\/n.*got '5\/4'/);
+  assert.throws(
+    () => slurm('x'),
+    /SLURM_ARRAY_TASK_ID must be a whole number, got 'x'/,
+  );
+  assert.throws(
+    () => shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '1' }),
+    /SLURM_ARRAY_TASK_COUNT must be a whole number, got ''/,
+  );
+  const k8s = shardFromEnvironment({
+    JOB_COMPLETION_INDEX: '2',
+    ACSM_SHARD_COUNT: '3',
+  });
+  assert.deepEqual(k8s?.shard, { index: 3, count: 3 });
+  assert.match(k8s!.source, /JOB_COMPLETION_INDEX=2 of ACSM_SHARD_COUNT=3/);
+  assert.throws(
+    () => shardFromEnvironment({ JOB_COMPLETION_INDEX: '0' }),
+    /ACSM_SHARD_COUNT is not: set it to the Job’s completions/,
+  );
 });

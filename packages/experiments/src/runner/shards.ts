@@ -68,3 +68,60 @@ export function shardSlice(cells: ResolvedCell[], shard: Shard): ShardSlice {
 export function trainingCount(cells: ResolvedCell[]): number {
   return new Set(cells.map((c) => c.trainingHash)).size;
 }
+
+/** Where a shard came from, for the log. */
+export interface ShardFromEnvironment {
+  shard: Shard;
+  source: string;
+}
+
+const integerVar = (env: NodeJS.ProcessEnv, name: string): number => {
+  const text = env[name] ?? '';
+  if (!/^\d+$/.test(text.trim())) {
+    throw new ConfigError(
+      `${name} must be a whole number, got '${env[name] ?? ''}'`,
+    );
+  }
+  return Number(text);
+};
+
+/**
+ * The shard of a cluster array task when --shard is absent: a SLURM job
+ * array (SLURM_ARRAY_TASK_ID, counted from SLURM_ARRAY_TASK_MIN, of
+ * SLURM_ARRAY_TASK_COUNT tasks) or a Kubernetes indexed Job
+ * (JOB_COMPLETION_INDEX from 0, of ACSM_SHARD_COUNT completions, which
+ * the Job's manifest sets since Kubernetes does not). Undefined when
+ * neither is set.
+ */
+export function shardFromEnvironment(
+  env: NodeJS.ProcessEnv,
+): ShardFromEnvironment | undefined {
+  if (env.SLURM_ARRAY_TASK_ID !== undefined) {
+    const id = integerVar(env, 'SLURM_ARRAY_TASK_ID');
+    const min =
+      env.SLURM_ARRAY_TASK_MIN === undefined
+        ? 0
+        : integerVar(env, 'SLURM_ARRAY_TASK_MIN');
+    const count = integerVar(env, 'SLURM_ARRAY_TASK_COUNT');
+    const text = `${id - min + 1}/${count}`;
+    return {
+      shard: parseShard(text),
+      source: `SLURM_ARRAY_TASK_ID=${id} (array from ${min}, ${count} tasks)`,
+    };
+  }
+  if (env.JOB_COMPLETION_INDEX !== undefined) {
+    const index = integerVar(env, 'JOB_COMPLETION_INDEX');
+    if (env.ACSM_SHARD_COUNT === undefined) {
+      throw new ConfigError(
+        'JOB_COMPLETION_INDEX is set (a Kubernetes indexed Job) but ' +
+          'ACSM_SHARD_COUNT is not: set it to the Job’s completions',
+      );
+    }
+    const count = integerVar(env, 'ACSM_SHARD_COUNT');
+    return {
+      shard: parseShard(`${index + 1}/${count}`),
+      source: `JOB_COMPLETION_INDEX=${index} of ACSM_SHARD_COUNT=${count}`,
+    };
+  }
+  return undefined;
+}

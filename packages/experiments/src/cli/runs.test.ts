@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore, startRun } from '@acsm/tracking';
+
+const root = join(import.meta.dirname, '..', '..', '..', '..');
+
+function acsm(args: string[], uri: string) {
+  const r = spawnSync(process.execPath, ['bin/acsm.mjs', ...args], {
+    cwd: root,
+    env: { ...process.env, MLFLOW_TRACKING_URI: uri },
+    encoding: 'utf8',
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('runs list has a header and the metric; runs show takes a unique prefix', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acsm-runs-'));
+  try {
+    const uri = join(dir, 'mlruns');
+    const store = await openStore(uri);
+    const exp = await store.getOrCreateExperiment('table2');
+    const ids: string[] = [];
+    for (const [name, fid] of [
+      ['dsm/cas/n1/raw', 12.345],
+      ['dsm/cas/n1/denoised', 6.5],
+    ] as const) {
+      const run = await startRun(store, {
+        experimentId: exp.experimentId,
+        runName: name,
+        tags: { 'acsm.kind': 'cell' },
+      });
+      run.logMetrics({ fid_mnist_classifier: fid });
+      await run.end('FINISHED');
+      ids.push(run.info.runId);
+    }
+    const list = acsm(['runs', 'list'], uri);
+    assert.equal(list.code, 0, list.err);
+    const lines = list.out.trim().split('\n');
+    assert.match(
+      lines[0],
+      /^run id +status +kind +started \(UTC\) +metric +name$/,
+    );
+    assert.match(list.out, /fid_mnist_classifier 12\.35 +dsm\/cas\/n1\/raw/);
+    assert.match(
+      list.out,
+      /fid_mnist_classifier 6\.50 +dsm\/cas\/n1\/denoised/,
+    );
+
+    // The shortest prefix that tells the two ids apart.
+    let n = 1;
+    while (ids[0].slice(0, n) === ids[1].slice(0, n)) n += 1;
+    const shown = acsm(['runs', 'show', ids[0].slice(0, n)], uri);
+    assert.equal(shown.code, 0, shown.err);
+    assert.match(shown.out, new RegExp(`^run ${ids[0]} \\(dsm/cas/n1/raw\\)`));
+
+    const none = acsm(['runs', 'show', 'zz'], uri);
+    assert.equal(none.code, 2);
+    assert.match(none.err, /no run id of experiment 'table2' starts with 'zz'/);
+    if (n > 1) {
+      const both = acsm(['runs', 'show', ids[0].slice(0, n - 1)], uri);
+      assert.equal(both.code, 2);
+      assert.match(both.err, /starts 2 run ids of 'table2'.*give more/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
