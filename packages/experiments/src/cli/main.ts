@@ -5,6 +5,7 @@ import { ConfigError, parseOverride } from '../config';
 import { InterruptedError } from '../train/loop';
 import { DEFINITIONS, type ProfileName, PROFILES } from '../definitions';
 import { createLogger } from './logger';
+import { modelsCommand } from './models';
 import { runsCommand } from './runs';
 import { syncCommand } from './sync';
 import {
@@ -226,9 +227,10 @@ async function main(argv: string[]): Promise<void> {
         });
       },
     )
+    .command(modelsCommand(logger))
     .command(runsCommand(logger))
     .command(syncCommand(logger))
-    .demandCommand(1, 'name a command: run, sweep, table, runs, sync')
+    .demandCommand(1, 'name a command: run, sweep, table, models, runs, sync')
     .recommendCommands()
     .fail((message, error, y) => {
       if (error) throw error;
