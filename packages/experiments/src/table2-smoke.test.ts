@@ -1,10 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileStore } from '@acsm/tracking';
+import { FileStore, type Run } from '@acsm/tracking';
 
 // The main job end to end on the smoke profile, as CI runs it: a fresh
 // tracking store and results folder; the FID classifier comes from the
@@ -79,10 +87,91 @@ test('table2 --profile=smoke: 16 cells, logged, then reused', async () => {
       'utf8',
     ).trim();
     assert.equal(csv2, csv, 'a re-run reuses every cell');
+
+    await audits(dir, exp.experimentId, env, runs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** A copy of a file-store run under a new id, with files edited. */
+function copyRun(
+  expDir: string,
+  runId: string,
+  edits: Record<string, (text: string) => string>,
+): string {
+  const id = randomBytes(16).toString('hex');
+  cpSync(join(expDir, runId), join(expDir, id), { recursive: true });
+  const meta = join(expDir, id, 'meta.yaml');
+  writeFileSync(meta, readFileSync(meta, 'utf8').replaceAll(runId, id));
+  for (const [file, edit] of Object.entries(edits)) {
+    const path = join(expDir, id, file);
+    writeFileSync(path, edit(readFileSync(path, 'utf8')));
+  }
+  return id;
+}
+
+/** acsm audit of a smoke cell: passes; an altered copy fails naming it. */
+async function audits(
+  dir: string,
+  experimentId: string,
+  env: Record<string, string>,
+  runs: Run[],
+) {
+  const cell = runs.find(
+    (r) => r.data.tags['acsm.cell'] === 'dsm/cas/n1/denoised',
+  )!;
+  const id = cell.info.runId;
+  // A run made with uncommitted changes is audited only with the flag.
+  const dirty = cell.data.tags['acsm.git_commit'].endsWith('-dirty');
+  if (dirty) {
+    const refused = acsm(['audit', id], env);
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, /was made from uncommitted changes/);
+  }
+  const allow = dirty ? ['--allow-code-change'] : [];
+  const audit = acsm(['audit', id.slice(0, 10), ...allow], env);
+  assert.equal(audit.code, 0, audit.err);
+  assert.match(audit.out, /^# Audit of dsm\/cas\/n1\/denoised: PASSED$/m);
+  assert.match(audit.out, /\| cell \| fid_mnist_classifier \| .* \| yes \|/);
+  assert.match(audit.out, /\| train \| dsm_loss \| .* \| yes \|/);
+  assert.match(audit.err, /by re-training its model/);
+
+  const store = await FileStore.open(join(dir, 'mlruns'));
+  const { runs: after } = await store.searchRuns({
+    experimentIds: [experimentId],
+    filter: { tags: { 'acsm.kind': 'audit' } },
+  });
+  assert.equal(after.length, 1);
+  assert.equal(after[0].data.tags['acsm.audit.of'], id);
+  assert.equal(after[0].data.tags['acsm.audit.passed'], 'true');
+
+  const expDir = join(dir, 'mlruns', experimentId);
+  const altered = copyRun(expDir, id, {
+    'metrics/fid_mnist_classifier': (t) =>
+      t.replace(/^(\d+) (\S+)/, (_, ts, v) => `${ts} ${Number(v) * 1.01}`),
+  });
+  const bad = acsm(['audit', altered, '--from-checkpoint', ...allow], env);
+  assert.equal(bad.code, 1, bad.err);
+  assert.match(bad.out, /\| cell \| fid_mnist_classifier \| .* \| NO \|/);
+  assert.match(
+    bad.err,
+    /audit of dsm\/cas\/n1\/denoised FAILED: cell fid_mnist_classifier differ/,
+  );
+
+  const older = copyRun(expDir, id, {
+    'tags/acsm.git_commit': () => '0'.repeat(40),
+  });
+  const refused = acsm(['audit', older, '--from-checkpoint'], env);
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /was made by commit 0{40}; this checkout is/);
+  const allowed = acsm(
+    ['audit', older, '--from-checkpoint', '--allow-code-change'],
+    env,
+  );
+  assert.equal(allowed.code, 0, allowed.err);
+  assert.match(allowed.out, /code changed: run .* was made by commit 0{40}/);
+}
 
 test('table2 smoke: two parallel shards give the table of one process', () => {
   const dir = mkdtempSync(join(tmpdir(), 'acsm-jobs-'));

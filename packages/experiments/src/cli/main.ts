@@ -9,8 +9,11 @@ import { modelsCommand } from './models';
 import { runsCommand } from './runs';
 import { syncCommand } from './sync';
 import {
+  AuditMismatchError,
+  auditTarget,
   collectTable,
   IncompleteTableError,
+  reportTarget,
   parseJobs,
   runTarget,
   sweepTarget,
@@ -227,10 +230,106 @@ async function main(argv: string[]): Promise<void> {
         });
       },
     )
+    .command(
+      'audit <run-id>',
+      're-run a logged cell from its logged config, seed and code, ' +
+        'compare every metric, log the audit as a run',
+      (y) =>
+        y
+          .positional('run-id', {
+            type: 'string',
+            demandOption: true,
+            describe: 'a cell run id, or a unique prefix of one',
+          })
+          .option('from-checkpoint', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'sample and evaluate from the logged checkpoint instead of ' +
+              're-training the model',
+          })
+          .option('allow-code-change', {
+            type: 'boolean',
+            default: false,
+            describe: 'audit a run made by another commit with this code',
+          })
+          .option('rtol', {
+            type: 'number',
+            default: 1e-6,
+            coerce: once<number>('rtol'),
+            describe: 'largest relative difference accepted per metric',
+          })
+          .option('experiment', {
+            type: 'string',
+            default: 'table2',
+            coerce: once<string>('experiment'),
+            describe: 'where to look up an id prefix',
+          }),
+      async (args) => {
+        const rtol = Number(args.rtol);
+        if (!(rtol >= 0)) {
+          throw new ConfigError(
+            `--rtol must be a number >= 0, got ${args.rtol}`,
+          );
+        }
+        await auditTarget({
+          runId: String(args['run-id']),
+          experiment: String(args.experiment),
+          logger,
+          options: {
+            mode: args['from-checkpoint'] ? 'from-checkpoint' : 'retrain',
+            allowCodeChange: args['allow-code-change'],
+            rtol,
+          },
+        });
+      },
+    )
+    .command(
+      'report <subjects..>',
+      'one self-contained HTML page of a table (measured vs reference, ' +
+        'loss curves, sample grids, configs) or of chosen runs',
+      (y) =>
+        y
+          .positional('subjects', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: 'a target (table2) or run ids / unique prefixes',
+          })
+          .option('out', {
+            type: 'string',
+            default: 'report.html',
+            coerce: once<string>('out'),
+            describe: 'the HTML file to write',
+          })
+          .option('profile', {
+            choices: PROFILES,
+            coerce: once<string>('profile'),
+            describe: 'the profile of a target report (default cpu)',
+          })
+          .option('experiment', {
+            type: 'string',
+            default: 'table2',
+            coerce: once<string>('experiment'),
+            describe: 'where to look up run id prefixes',
+          }),
+      async (args) => {
+        await reportTarget({
+          subjects: (args.subjects as string[]).map(String),
+          profile: args.profile as ProfileName | undefined,
+          experiment: String(args.experiment),
+          out: String(args.out),
+          logger,
+        });
+      },
+    )
     .command(modelsCommand(logger))
     .command(runsCommand(logger))
     .command(syncCommand(logger))
-    .demandCommand(1, 'name a command: run, sweep, table, models, runs, sync')
+    .demandCommand(
+      1,
+      'name a command: run, sweep, table, audit, report, models, runs, sync',
+    )
     .recommendCommands()
     .fail((message, error, y) => {
       if (error) throw error;
@@ -255,7 +354,10 @@ function isUserError(error: Error): boolean {
 
 main(hideBin(process.argv)).catch((thrown: unknown) => {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-  if (error instanceof IncompleteTableError) {
+  if (
+    error instanceof IncompleteTableError ||
+    error instanceof AuditMismatchError
+  ) {
     process.stderr.write(`acsm: ${error.message}\n`);
     process.exit(1);
   }

@@ -1,3 +1,13 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { runsReport, tableReport } from '../report/report';
+import {
+  type AuditOptions,
+  auditMarkdown,
+  auditRun,
+  checkAuditable,
+} from '../runner/audit';
+import { findRun } from './runs';
 import { availableParallelism } from 'node:os';
 import { initBackend, type BackendInfo } from '@acsm/core';
 import { DEFAULT_MNIST_CLASSIFIER_CONFIG } from '@acsm/eval';
@@ -355,4 +365,108 @@ export async function collectTable(
   });
   o.logger.result(`\n${def.title} (profile ${profile})\n${tableText(rows)}`);
   o.logger.info(`wrote ${dir}/table.md and table.csv from the logged runs`);
+}
+
+/** `acsm audit <run-id>`: see runner/audit.ts. Throws on a mismatch. */
+export async function auditTarget(o: {
+  runId: string;
+  experiment: string;
+  logger: Logger;
+  options: AuditOptions;
+}): Promise<void> {
+  const store = await openStore(process.env.MLFLOW_TRACKING_URI);
+  const run = await findRun(store, o.runId, o.experiment);
+  checkAuditable(run);
+  const name = run.data.tags['acsm.table'];
+  if (!(name in DEFINITIONS)) {
+    throw new ConfigError(
+      `run ${run.info.runId} belongs to no known table ('${name}')`,
+    );
+  }
+  const def = DEFINITIONS[name as keyof typeof DEFINITIONS];
+  const profile = run.data.tags['acsm.profile'] as ProfileName;
+  const backend = await initBackend();
+  const ctx = await createContext(def, profile, backend, o.logger);
+  o.logger.info(
+    `auditing ${run.data.tags['acsm.cell']} (run ${run.info.runId}, ${def.name} ` +
+      `profile ${profile}) by ${o.options.mode === 'retrain' ? 're-training its model' : 'sampling from its logged checkpoint'}`,
+  );
+  const result = await auditRun(ctx, run, o.options);
+  o.logger.result(auditMarkdown(result, o.options));
+  o.logger.info(`audit logged as run ${result.auditRunId}`);
+  if (!result.passed) {
+    const bad = result.rows
+      .filter((r) => !r.ok)
+      .map((r) => `${r.run} ${r.metric}`);
+    throw new AuditMismatchError(
+      `audit of ${result.cellId} FAILED: ${bad.join(', ')} differ beyond ` +
+        `the tolerance (${o.options.rtol} relative)`,
+    );
+  }
+}
+
+/** An audit that found a metric outside its tolerance. */
+export class AuditMismatchError extends Error {
+  override name = 'AuditMismatchError';
+}
+
+/**
+ * `acsm report <target | run ids…> --out report.html`: one self-contained
+ * HTML page from the tracking store.
+ */
+export async function reportTarget(o: {
+  subjects: string[];
+  profile?: ProfileName;
+  experiment: string;
+  out: string;
+  logger: Logger;
+}): Promise<void> {
+  const store = await openStore(process.env.MLFLOW_TRACKING_URI);
+  let html: string;
+  const [first] = o.subjects;
+  if (o.subjects.length === 1 && first in DEFINITIONS) {
+    const def = DEFINITIONS[first as keyof typeof DEFINITIONS];
+    const profile = o.profile ?? 'cpu';
+    const spec = profileOf(def, profile);
+    const cells = resolveCells(def, profile, {});
+    const exp = await store.getExperimentByName(def.name);
+    if (!exp)
+      throw new ConfigError(`no experiment named '${def.name}' in the store`);
+    const { runs } = await store.searchRuns({
+      experimentIds: [exp.experimentId],
+      filter: { tags: { 'acsm.kind': 'cell' }, status: 'FINISHED' },
+    });
+    const byHash = (cell: (typeof cells)[number]) =>
+      runs.find(
+        (r) =>
+          r.data.tags['acsm.config_hash'] === cell.hash &&
+          Number.isFinite(r.data.metrics[cell.config.eval.metric]),
+      );
+    const found = cells.map(byHash);
+    if (found.every((r) => r === undefined)) {
+      throw new ConfigError(
+        `${def.name} profile ${profile} has no finished cell in the store; ` +
+          `run it first (npx acsm run ${def.name} --profile=${profile})`,
+      );
+    }
+    html = await tableReport(store, {
+      title: `${def.title} (profile ${profile})`,
+      notes: [
+        spec.description,
+        `Metric: ${cells[0].config.eval.metric}; cells and runs from ${process.env.MLFLOW_TRACKING_URI ?? './mlruns'}.`,
+      ],
+      cells,
+      runs: found,
+    });
+  } else {
+    const runs = [];
+    for (const id of o.subjects)
+      runs.push(await findRun(store, id, o.experiment));
+    html = await runsReport(store, runs);
+  }
+  mkdirSync(dirname(resolve(o.out)), { recursive: true });
+  writeFileSync(o.out, html);
+  o.logger.info(
+    `wrote ${o.out} (${(html.length / 1024).toFixed(0)} kB, self-contained)`,
+  );
 }

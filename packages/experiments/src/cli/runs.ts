@@ -62,7 +62,7 @@ async function list(logger: Logger, experiment: string) {
 }
 
 /** The run with this id, or the one run of the experiment it prefixes. */
-async function findRun(store: Store, id: string, experiment: string) {
+export async function findRun(store: Store, id: string, experiment: string) {
   if (/^[0-9a-f]{32}$/.test(id)) return store.getRun(id);
   const matches = (await experimentRuns(store, experiment)).filter((r) =>
     r.info.runId.startsWith(id),

@@ -15,6 +15,8 @@ export interface RunContext {
   environmentTags: Record<string, string>;
   /** Local cache of checkpoints, classifier, statistics. */
   cacheDir: string;
+  /** Where training checkpoints go; default `<cacheDir>/checkpoints`. */
+  checkpointRoot?: string;
   /** Set on SIGINT / SIGTERM. */
   signal: AbortSignal;
   /** Wall seconds per phase, for the summary. */

@@ -192,6 +192,14 @@ export async function runShard(
   return run.results;
 }
 
+/** Runs the cells, training every model they need (for audits). */
+export async function computeCells(
+  ctx: RunContext,
+  cells: ResolvedCell[],
+): Promise<CellResult[]> {
+  return (await runCells(ctx, cells, () => false)).results;
+}
+
 /**
  * Runs the cells, one trained model at a time; `waitsFor(hash)` says
  * whether another shard trains that model. Returns the results and the

@@ -33,8 +33,11 @@ async function findTrainingRuns(ctx: RunContext, hash: string): Promise<Run[]> {
   return runs.sort((a, b) => b.info.startTime - a.info.startTime);
 }
 
-const checkpointDirOf = (ctx: RunContext, hash: string) =>
-  join(ctx.cacheDir, 'checkpoints', hash);
+const checkpointRoot = (ctx: RunContext) =>
+  ctx.checkpointRoot ?? join(ctx.cacheDir, 'checkpoints');
+
+export const checkpointDirOf = (ctx: RunContext, hash: string) =>
+  join(checkpointRoot(ctx), hash);
 
 /** Brings the run's checkpoint artifact to the local cache if missing. */
 async function localCheckpoint(ctx: RunContext, run: Run, hash: string) {
@@ -42,12 +45,9 @@ async function localCheckpoint(ctx: RunContext, run: Run, hash: string) {
   if (existsSync(join(dir, 'manifest.json'))) return dir;
   const artifacts = await ctx.store.listArtifacts(run.info.runId);
   if (!artifacts.some((a) => a.path === 'checkpoint')) return null;
-  await ctx.store.downloadArtifact(
-    run.info.runId,
-    'checkpoint',
-    join(ctx.cacheDir, 'checkpoints', `${hash}.download`),
-  );
-  return join(ctx.cacheDir, 'checkpoints', `${hash}.download`, 'checkpoint');
+  const target = join(checkpointRoot(ctx), `${hash}.download`);
+  await ctx.store.downloadArtifact(run.info.runId, 'checkpoint', target);
+  return join(target, 'checkpoint');
 }
 
 async function logCheckpoint(run: RunHandle, dir: string): Promise<void> {

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { escapeXml, linePlot, niceTicks } from './svg';
+
+test('niceTicks: steps of 1, 2 or 5 × 10^k inside the range', () => {
+  assert.deepEqual(niceTicks(0, 10), [0, 2, 4, 6, 8, 10]);
+  assert.deepEqual(niceTicks(0, 800), [0, 200, 400, 600, 800]);
+  assert.deepEqual(niceTicks(0.013, 0.087), [0.02, 0.04, 0.06, 0.08]);
+  assert.deepEqual(niceTicks(-1.2, 1.7), [-1, 0, 1]);
+  assert.deepEqual(niceTicks(-1.2, 1.7, 10), [-1, -0.5, 0, 0.5, 1, 1.5]);
+  assert.deepEqual(niceTicks(3, 3), [3]);
+  assert.deepEqual(niceTicks(10, 0), [0, 2, 4, 6, 8, 10], 'reversed range');
+  assert.deepEqual(niceTicks(NaN, 1), []);
+});
+
+test('escapeXml escapes markup and quotes', () => {
+  assert.equal(
+    escapeXml(`<a href="x">'&'</a>`),
+    '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;',
+  );
+});
+
+test('linePlot: one path per series, points mapped into the frame', () => {
+  const svg = linePlot(
+    [
+      {
+        name: 'dsm_loss',
+        points: [
+          [0, 10],
+          [10, 1],
+          [20, 0.1],
+        ],
+      },
+      {
+        name: 'd<loss>',
+        points: [
+          [0, 1],
+          [20, -1],
+        ],
+      },
+    ],
+    {
+      title: 'loss',
+      xLabel: 'step',
+      yLabel: 'loss',
+      logY: true,
+      width: 200,
+      height: 100,
+    },
+  );
+  const paths = [...svg.matchAll(/<path d="([^"]+)"/g)].map((m) => m[1]);
+  assert.equal(paths.length, 2);
+  // Margins 64/16/28/44: x 0 → 64, 20 → 184; log10 y 1 → top 28, -1 → 56.
+  assert.equal(paths[0], 'M64.0,28.0L124.0,42.0L184.0,56.0');
+  assert.equal(paths[1], 'M64.0,42.0', 'y ≤ 0 dropped on a log axis');
+  assert.match(svg, /d&lt;loss&gt;/);
+  assert.match(
+    linePlot([], { title: 't', xLabel: 'x', yLabel: 'y' }),
+    /no data/,
+  );
+});

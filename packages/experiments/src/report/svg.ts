@@ -1,0 +1,139 @@
+// Inline SVG line plots for reports: no scripts, no external fonts.
+
+/** Escapes text for HTML and SVG content and attribute values. */
+export function escapeXml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/**
+ * "Nice" axis ticks covering [lo, hi]: steps of 1, 2 or 5 × 10^k, about
+ * `count` of them, starting at the first multiple of the step ≥ lo.
+ */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!(Number.isFinite(lo) && Number.isFinite(hi))) return [];
+  if (hi < lo) [lo, hi] = [hi, lo];
+  if (hi === lo) return [lo];
+  const raw = (hi - lo) / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step =
+    [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const first = Math.ceil(lo / step - 1e-9) * step;
+  const ticks: number[] = [];
+  for (let t = first; t <= hi + step * 1e-9; t += step) {
+    ticks.push(Number(t.toPrecision(12)));
+  }
+  return ticks;
+}
+
+export interface Series {
+  name: string;
+  points: readonly (readonly [number, number])[];
+}
+
+export interface PlotOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** Log-scale y (values ≤ 0 are dropped). */
+  logY?: boolean;
+  width?: number;
+  height?: number;
+}
+
+const COLOURS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#9467bd',
+  '#ff7f0e',
+  '#8c564b',
+];
+
+const label = (v: number) =>
+  Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)
+    ? v.toExponential(0)
+    : String(Number(v.toPrecision(4)));
+
+/** A line plot of the series as an `<svg>` element (string). */
+export function linePlot(series: Series[], o: PlotOptions): string {
+  const width = o.width ?? 560;
+  const height = o.height ?? 300;
+  const m = { left: 64, right: 16, top: 28, bottom: 44 };
+  const ty = (v: number) => (o.logY ? Math.log10(v) : v);
+  const kept = series.map((s) => ({
+    ...s,
+    points: s.points.filter(
+      ([x, y]) =>
+        Number.isFinite(x) && Number.isFinite(y) && (!o.logY || y > 0),
+    ),
+  }));
+  const all = kept.flatMap((s) => s.points);
+  const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(o.title)}">`;
+  const title = `<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(o.title)}</text>`;
+  if (all.length === 0) {
+    return `${head}${title}<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="12">no data</text></svg>`;
+  }
+  const xs = all.map((p) => p[0]);
+  const ys = all.map((p) => ty(p[1]));
+  let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
+  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  const pw = width - m.left - m.right;
+  const ph = height - m.top - m.bottom;
+  const sx = (x: number) => m.left + ((x - x0) / (x1 - x0)) * pw;
+  const sy = (y: number) => m.top + (1 - (y - y0) / (y1 - y0)) * ph;
+  const parts: string[] = [head, title];
+  parts.push(
+    `<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`,
+  );
+  for (const t of niceTicks(x0, x1)) {
+    const x = sx(t).toFixed(1);
+    parts.push(
+      `<line x1="${x}" y1="${m.top + ph}" x2="${x}" y2="${m.top + ph + 4}" stroke="#666"/>`,
+      `<text x="${x}" y="${m.top + ph + 16}" text-anchor="middle" font-size="11">${label(t)}</text>`,
+    );
+  }
+  for (const t of niceTicks(y0, y1)) {
+    const y = sy(t).toFixed(1);
+    const text = o.logY ? label(10 ** t) : label(t);
+    parts.push(
+      `<line x1="${m.left - 4}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="#eee"/>`,
+      `<text x="${m.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="11">${text}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="${m.left + pw / 2}" y="${height - 6}" text-anchor="middle" font-size="12">${escapeXml(o.xLabel)}</text>`,
+    `<text x="14" y="${m.top + ph / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${m.top + ph / 2})">${escapeXml(o.yLabel + (o.logY ? ' (log)' : ''))}</text>`,
+  );
+  kept.forEach((s, i) => {
+    const colour = COLOURS[i % COLOURS.length];
+    const d = s.points
+      .map(
+        ([x, y], j) =>
+          `${j ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(ty(y)).toFixed(1)}`,
+      )
+      .join('');
+    parts.push(
+      `<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.5"/>`,
+    );
+    if (s.points.length === 1) {
+      const [x, y] = s.points[0];
+      parts.push(
+        `<circle cx="${sx(x).toFixed(1)}" cy="${sy(ty(y)).toFixed(1)}" r="3" fill="${colour}"/>`,
+      );
+    }
+    const ly = m.top + 14 + 16 * i;
+    parts.push(
+      `<line x1="${m.left + pw - 130}" y1="${ly}" x2="${m.left + pw - 110}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`,
+      `<text x="${m.left + pw - 104}" y="${ly}" dominant-baseline="middle" font-size="11">${escapeXml(s.name)}</text>`,
+    );
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
