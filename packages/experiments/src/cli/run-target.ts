@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { runsReport, tableReport } from '../report/report';
+import type { TableRow } from '../table';
 import {
   type AuditOptions,
   auditMarkdown,
@@ -410,6 +411,39 @@ export class AuditMismatchError extends Error {
   override name = 'AuditMismatchError';
 }
 
+async function rowsFromCellRuns(
+  store: Awaited<ReturnType<typeof openStore>>,
+  experimentId: string,
+  def: (typeof DEFINITIONS)[keyof typeof DEFINITIONS],
+  profile: ProfileName,
+): Promise<TableRow[]> {
+  const { runs } = await store.searchRuns({
+    experimentIds: [experimentId],
+    filter: { tags: { 'acsm.kind': 'cell' }, status: 'FINISHED' },
+  });
+  return resolveCells(def, profile, {}).flatMap((cell) => {
+    const run = runs.find((r) => r.data.tags['acsm.config_hash'] === cell.hash);
+    if (!run) return [];
+    const { spec, config, reference } = cell;
+    return [
+      {
+        cell: spec.id,
+        training: spec.training,
+        sampler: spec.sampler.sampler,
+        stepsPerLevel: spec.sampler.stepsPerLevel,
+        stepSize: config.sampling.stepSize,
+        output: spec.output,
+        metric: config.eval.metric,
+        value: run.data.metrics[config.eval.metric] ?? null,
+        numSamples: run.data.metrics.n_samples,
+        reference: reference.value,
+        referenceSource: reference.source,
+        runId: run.info.runId,
+      },
+    ];
+  });
+}
+
 /**
  * `acsm report <target | run ids…> --out report.html`: one self-contained
  * HTML page from the tracking store.
@@ -428,35 +462,50 @@ export async function reportTarget(o: {
     const def = DEFINITIONS[first as keyof typeof DEFINITIONS];
     const profile = o.profile ?? 'cpu';
     const spec = profileOf(def, profile);
-    const cells = resolveCells(def, profile, {});
     const exp = await store.getExperimentByName(def.name);
-    if (!exp)
-      throw new ConfigError(`no experiment named '${def.name}' in the store`);
-    const { runs } = await store.searchRuns({
-      experimentIds: [exp.experimentId],
-      filter: { tags: { 'acsm.kind': 'cell' }, status: 'FINISHED' },
-    });
-    const byHash = (cell: (typeof cells)[number]) =>
-      runs.find(
-        (r) =>
-          r.data.tags['acsm.config_hash'] === cell.hash &&
-          Number.isFinite(r.data.metrics[cell.config.eval.metric]),
-      );
-    const found = cells.map(byHash);
-    if (found.every((r) => r === undefined)) {
+    const { runs: tables } = exp
+      ? await store.searchRuns({
+          experimentIds: [exp.experimentId],
+          filter: {
+            tags: { 'acsm.kind': 'table', 'acsm.profile': profile },
+            status: 'FINISHED',
+          },
+        })
+      : { runs: [] };
+    let rows: TableRow[] | undefined;
+    let tableRun: string | undefined;
+    for (const t of tables) {
+      const bytes = await store
+        .readArtifact(t.info.runId, 'table.json')
+        .catch(() => null);
+      if (!bytes) continue;
+      rows = JSON.parse(new TextDecoder().decode(bytes)) as TableRow[];
+      tableRun = t.info.runId;
+      break;
+    }
+    if (!rows && exp) {
+      // A table written before tables logged table.json: the profile's
+      // current cells, matched to finished cell runs by config hash.
+      rows = await rowsFromCellRuns(store, exp.experimentId, def, profile);
+      tableRun = 'none (cells matched by config hash)';
+    }
+    if (!rows || rows.length === 0) {
       throw new ConfigError(
-        `${def.name} profile ${profile} has no finished cell in the store; ` +
-          `run it first (npx acsm run ${def.name} --profile=${profile})`,
+        `${def.name} profile ${profile} has no table in the store; run it ` +
+          `first (npx acsm run ${def.name} --profile=${profile})`,
       );
     }
+    const runs = await Promise.all(
+      rows.map((r) => store.getRun(r.runId).catch(() => undefined)),
+    );
     html = await tableReport(store, {
       title: `${def.title} (profile ${profile})`,
       notes: [
         spec.description,
-        `Metric: ${cells[0].config.eval.metric}; cells and runs from ${process.env.MLFLOW_TRACKING_URI ?? './mlruns'}.`,
+        `The table written by run ${tableRun} in ${process.env.MLFLOW_TRACKING_URI ?? './mlruns'}; metric ${rows[0]?.metric}.`,
       ],
-      cells,
-      runs: found,
+      rows,
+      runs,
     });
   } else {
     const runs = [];

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { openStore, type Run, startRun } from '@acsm/tracking';
 import { table2 } from '../definitions/table2';
 import { imageGridPng } from '../grid';
+import type { TableRow } from '../table';
 import { resolveCells } from '../runner/resolve';
 import { runsReport, tableReport } from './report';
 
@@ -67,10 +68,24 @@ async function fakeTable(dir: string) {
     await run.end('FINISHED');
     runs.push(await store.getRun(run.info.runId));
   }
+  const rows: TableRow[] = cells.map((c, i) => ({
+    cell: c.spec.id,
+    training: c.spec.training,
+    sampler: c.spec.sampler.sampler,
+    stepsPerLevel: c.spec.sampler.stepsPerLevel,
+    stepSize: c.config.sampling.stepSize,
+    output: c.spec.output,
+    metric: c.config.eval.metric,
+    value: runs[i]?.data.metrics.fid_mnist_classifier ?? null,
+    numSamples: 150,
+    reference: i === 0 ? 30 : null,
+    referenceSource: i === 0 ? 'a test value' : 'none',
+    runId: runs[i]?.info.runId ?? '',
+  }));
   const table = await tableReport(store, {
     title: 'table2 (test)',
     notes: ['a note'],
-    cells,
+    rows,
     runs: cells.map((_, i) => runs[i]),
   });
   const chosen = await runsReport(store, [

@@ -2,8 +2,7 @@
 // inline SVG plots, sample grids as data URIs, configs and environments.
 // Nothing is fetched when the page is viewed.
 import type { Run, TrackingStore } from '@acsm/tracking';
-import { samplerKey } from '../definitions';
-import type { ResolvedCell } from '../runner/resolve';
+import type { TableRow } from '../table';
 import { escapeXml as esc, linePlot, type Series } from './svg';
 
 const STYLE = `
@@ -101,8 +100,9 @@ const lossKeys = (run: Run) =>
 export interface TableReportInput {
   title: string;
   notes: string[];
-  cells: ResolvedCell[];
-  /** The finished run of each cell, if any (same order as cells). */
+  /** The table's rows as its run logged them (table.json). */
+  rows: TableRow[];
+  /** The finished run of each row, if it still exists (same order). */
   runs: (Run | undefined)[];
 }
 
@@ -113,31 +113,27 @@ export async function tableReport(
 ): Promise<string> {
   const body: string[] = [];
   body.push(...input.notes.map((n) => `<p class="note">${esc(n)}</p>`));
-  const missing = input.cells.filter((_, i) => !input.runs[i]);
+  const missing = input.rows.filter((_, i) => !input.runs[i]);
   if (missing.length > 0) {
     body.push(
-      `<p class="bad">${missing.length} of ${input.cells.length} cells have no finished run: ${esc(missing.map((c) => c.spec.id).join(', '))}</p>`,
+      `<p class="bad">${missing.length} of ${input.rows.length} cells have no run in the store: ${esc(missing.map((r) => r.cell).join(', '))}</p>`,
     );
   }
   body.push('<h2>Measured against reference</h2>', '<table>');
   body.push(
     '<tr><th>cell</th><th>training</th><th>sampler</th><th>nσ</th><th>ε</th><th>output</th><th>metric</th><th>value</th><th>n</th><th>reference</th><th>difference</th><th>reference source</th><th>run</th></tr>',
   );
-  input.cells.forEach((cell, i) => {
-    const run = input.runs[i];
-    const metric = cell.config.eval.metric;
-    const value = run?.data.metrics[metric];
-    const ref = cell.reference.value;
-    const diff = value !== undefined && ref !== null ? value - ref : null;
-    const s = cell.spec;
+  for (const r of input.rows) {
+    const diff =
+      r.value !== null && r.reference !== null ? r.value - r.reference : null;
     body.push(
-      `<tr><td>${esc(s.id)}</td><td>${s.training}</td><td>${s.sampler.sampler.toUpperCase()}</td><td class="num">${s.sampler.stepsPerLevel}</td>` +
-        `<td class="num">${cell.config.sampling.stepSize.toPrecision(3)}</td><td>${s.output}</td><td>${esc(metric)}</td>` +
-        `<td class="num">${num(value)}</td><td class="num">${num(run?.data.metrics.n_samples, 0)}</td>` +
-        `<td class="num">${num(ref)}</td><td class="num">${num(diff)}</td><td>${esc(cell.reference.source)}</td>` +
-        `<td><code>${run ? esc(run.info.runId.slice(0, 12)) : 'missing'}</code></td></tr>`,
+      `<tr><td>${esc(r.cell)}</td><td>${esc(r.training)}</td><td>${esc(r.sampler.toUpperCase())}</td><td class="num">${r.stepsPerLevel}</td>` +
+        `<td class="num">${r.stepSize.toPrecision(3)}</td><td>${esc(r.output)}</td><td>${esc(r.metric)}</td>` +
+        `<td class="num">${num(r.value)}</td><td class="num">${num(r.numSamples, 0)}</td>` +
+        `<td class="num">${num(r.reference)}</td><td class="num">${num(diff)}</td><td>${esc(r.referenceSource)}</td>` +
+        `<td><code>${esc(r.runId.slice(0, 12))}</code></td></tr>`,
     );
-  });
+  }
   body.push('</table>');
 
   const trainIds = [
@@ -146,7 +142,7 @@ export async function tableReport(
         r ? [r.data.tags['acsm.training_run_id']] : [],
       ),
     ),
-  ];
+  ].filter(Boolean);
   const trainRuns = await Promise.all(trainIds.map((id) => store.getRun(id)));
   body.push('<h2>Training</h2>', '<div class="plots">');
   for (const run of trainRuns) {
@@ -169,23 +165,25 @@ export async function tableReport(
 
   body.push('<h2>Samples (first 64 of each cell; raw beside denoised)</h2>');
   const groups = new Map<string, number[]>();
-  input.cells.forEach((c, i) => {
-    const key = `${c.spec.training} ${samplerKey(c.spec.sampler)}`;
+  input.rows.forEach((r, i) => {
+    const key = `${r.training} ${r.sampler.toUpperCase()} nσ=${r.stepsPerLevel}`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });
   for (const [key, indices] of groups) {
     const figures: string[] = [];
     for (const i of indices) {
       const run = input.runs[i];
-      const cell = input.cells[i];
-      const output = cell.spec.output;
+      const row = input.rows[i];
       const src = run
-        ? await imageArtifact(store, run.info.runId, `samples_${output}.png`)
+        ? await imageArtifact(
+            store,
+            run.info.runId,
+            `samples_${row.output}.png`,
+          )
         : null;
-      const value = run?.data.metrics[cell.config.eval.metric];
       figures.push(
-        `<figure>${src ? `<img class="grid" alt="${esc(`${cell.spec.id} samples`)}" src="${src}">` : '<p class="bad">no grid</p>'}` +
-          `<figcaption>${esc(cell.spec.id)}: ${esc(cell.config.eval.metric)} ${num(value)}</figcaption></figure>`,
+        `<figure>${src ? `<img class="grid" alt="${esc(`${row.cell} samples`)}" src="${src}">` : '<p class="bad">no grid</p>'}` +
+          `<figcaption>${esc(row.cell)}: ${esc(row.metric)} ${num(row.value)}</figcaption></figure>`,
       );
     }
     body.push(

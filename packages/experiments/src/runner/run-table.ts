@@ -154,6 +154,11 @@ async function writeTable(
   });
   await run.logArtifact(join(dir, 'table.md'));
   await run.logArtifact(join(dir, 'table.csv'));
+  // The rows as data, for reports.
+  await run.logArtifactBytes(
+    'table.json',
+    new TextEncoder().encode(JSON.stringify(rows, null, 2)),
+  );
   await run.end('FINISHED');
   return dir;
 }
