@@ -475,6 +475,8 @@ export async function reportTarget(o: {
     let rows: TableRow[] | undefined;
     let tableRun: string | undefined;
     for (const t of tables) {
+      // The profile's own table, not one run with --set overrides.
+      if ((t.data.tags['acsm.variant'] ?? 'none') !== 'none') continue;
       const bytes = await store
         .readArtifact(t.info.runId, 'table.json')
         .catch(() => null);

@@ -144,12 +144,13 @@ async function writeTable(
   writeFileSync(join(dir, 'table.csv'), tableCsv(rows));
   const run = await startRun(ctx.store, {
     experimentId: ctx.experimentId,
-    runName: `${ctx.def.name} table (${ctx.profile})`,
+    runName: `${ctx.def.name} table (${folder})`,
     tags: {
       ...ctx.environmentTags,
       'acsm.kind': 'table',
       'acsm.table': ctx.def.name,
       'acsm.profile': ctx.profile,
+      'acsm.variant': o.variant ?? 'none',
     },
   });
   await run.logArtifact(join(dir, 'table.md'));
