@@ -123,6 +123,7 @@ export async function tableReport(
   body.push(
     '<tr><th>cell</th><th>training</th><th>sampler</th><th>nσ</th><th>ε</th><th>output</th><th>metric</th><th>value</th><th>n</th><th>reference</th><th>difference</th><th>reference source</th><th>run</th></tr>',
   );
+  const sources = [...new Set(input.rows.map((r) => r.referenceSource))];
   for (const r of input.rows) {
     const diff =
       r.value !== null && r.reference !== null ? r.value - r.reference : null;
@@ -130,11 +131,16 @@ export async function tableReport(
       `<tr><td>${esc(r.cell)}</td><td>${esc(r.training)}</td><td>${esc(r.sampler.toUpperCase())}</td><td class="num">${r.stepsPerLevel}</td>` +
         `<td class="num">${r.stepSize.toPrecision(3)}</td><td>${esc(r.output)}</td><td>${esc(r.metric)}</td>` +
         `<td class="num">${num(r.value)}</td><td class="num">${num(r.numSamples, 0)}</td>` +
-        `<td class="num">${num(r.reference)}</td><td class="num">${num(diff)}</td><td>${esc(r.referenceSource)}</td>` +
+        `<td class="num">${num(r.reference)}</td><td class="num">${num(diff)}</td><td>[${sources.indexOf(r.referenceSource) + 1}]</td>` +
         `<td><code>${esc(r.runId.slice(0, 12))}</code></td></tr>`,
     );
   }
   body.push('</table>');
+  body.push(
+    '<ol class="note">' +
+      sources.map((t) => `<li>Reference source: ${esc(t)}</li>`).join('') +
+      '</ol>',
+  );
 
   const trainIds = [
     ...new Set(
