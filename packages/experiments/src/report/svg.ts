@@ -99,7 +99,11 @@ export function linePlot(series: Series[], o: PlotOptions): string {
       `<text x="${x}" y="${m.top + ph + 16}" text-anchor="middle" font-size="11">${label(t)}</text>`,
     );
   }
-  for (const t of niceTicks(y0, y1)) {
+  const yTicks = niceTicks(y0, y1);
+  // On a log axis spanning a decade or more, label whole decades only.
+  const decades = yTicks.filter(Number.isInteger);
+  const shown = o.logY && decades.length >= 2 ? decades : yTicks;
+  for (const t of shown) {
     const y = sy(t).toFixed(1);
     const text = o.logY ? label(10 ** t) : label(t);
     parts.push(
