@@ -16,6 +16,8 @@ export type { DsmNoise, DsmOptions, DsmResult } from './dsm';
 export { Ema } from './ema';
 export { ganLoss, ganLosses } from './gan-losses';
 export type { GanLoss, GanLossKind } from './gan-losses';
+export { alsNoiseStd, casNoiseStd } from './noise-std';
+export type { NoiseStdOptions } from './noise-std';
 export { erfc, normalCdf } from './normal';
 export { createRng, restoreRng } from './rng';
 export type { Rng, RngState } from './rng';

@@ -14,6 +14,7 @@ import {
   collectTable,
   IncompleteTableError,
   reportTarget,
+  runFigure1,
   parseJobs,
   runTarget,
   sweepTarget,
@@ -51,6 +52,7 @@ function once<T>(name: string) {
 async function main(argv: string[]): Promise<void> {
   const logger = createLogger();
   const targets = Object.keys(DEFINITIONS);
+  const runnable = [...targets, 'figure1'];
   await yargs(argv)
     .scriptName('acsm')
     .strict()
@@ -59,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
       'run a table or figure of the paper',
       (y) =>
         y
-          .positional('target', { choices: targets, demandOption: true })
+          .positional('target', { choices: runnable, demandOption: true })
           .option('profile', {
             choices: PROFILES,
             coerce: once<string>('profile'),
@@ -102,6 +104,24 @@ async function main(argv: string[]): Promise<void> {
               'one per trained model up to the cores, on WebAssembly)',
           }),
       async (args) => {
+        if (args.target === 'figure1') {
+          const extra = (['set', 'shard'] as const).filter((k) =>
+            k === 'set' ? args.set.length > 0 : args.shard !== undefined,
+          );
+          if (extra.length > 0 || args['dry-run']) {
+            throw new ConfigError(
+              `figure1 takes only --profile and --results-dir, got ` +
+                [...extra, ...(args['dry-run'] ? ['dry-run'] : [])]
+                  .map((k) => `--${k}`)
+                  .join(', '),
+            );
+          }
+          return runFigure1({
+            profile: args.profile as ProfileName | undefined,
+            resultsDir: args['results-dir'],
+            logger,
+          });
+        }
         const overrides = Object.fromEntries(args.set.map(parseOverride));
         if (args.shard !== undefined && args.jobs !== 'auto') {
           throw new ConfigError('--shard and --jobs cannot be combined');

@@ -1,5 +1,14 @@
+import {
+  FIGURE1,
+  FIGURE1_PROFILES,
+  figure1Csv,
+  figure1Curves,
+  figure1Markdown,
+  figure1Svg,
+  maxRelativeGap,
+} from '../figures/figure1';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { runsReport, tableReport } from '../report/report';
 import type { TableRow } from '../table';
 import {
@@ -12,7 +21,7 @@ import { findRun } from './runs';
 import { availableParallelism } from 'node:os';
 import { initBackend, type BackendInfo } from '@acsm/core';
 import { DEFAULT_MNIST_CLASSIFIER_CONFIG } from '@acsm/eval';
-import { openStore } from '@acsm/tracking';
+import { openStore, startRun } from '@acsm/tracking';
 import { DEFINITIONS, type ProfileName } from '../definitions';
 import { formatDuration } from '../progress';
 import { tableText } from '../table';
@@ -519,5 +528,70 @@ export async function reportTarget(o: {
   writeFileSync(o.out, html);
   o.logger.info(
     `wrote ${o.out} (${(html.length / 1024).toFixed(0)} kB, self-contained)`,
+  );
+}
+
+/** `acsm run figure1`: the curves, files and a tracked run. */
+export async function runFigure1(o: {
+  profile?: ProfileName;
+  resultsDir: string;
+  logger: Logger;
+}): Promise<void> {
+  const backend = await initBackend();
+  const profile = o.profile ?? defaultProfile(backend);
+  o.logger.info(`backend: ${describeBackend(backend)}`);
+  o.logger.info(
+    `${FIGURE1.name}, profile ${profile}: ALS nσ = ${FIGURE1.alsSteps.join(', ')} and CAS on the CIFAR-10 schedule`,
+  );
+  const start = performance.now();
+  const curves = figure1Curves(profile);
+  const dir = join(o.resultsDir, FIGURE1.name, profile);
+  mkdirSync(dir, { recursive: true });
+  const files = {
+    'figure1.svg': figure1Svg(curves),
+    'figure1.csv': figure1Csv(curves),
+    'figure1.md': figure1Markdown(curves, profile),
+  };
+  for (const [name, text] of Object.entries(files)) {
+    writeFileSync(join(dir, name), text);
+  }
+  const store = await openStore(process.env.MLFLOW_TRACKING_URI, {
+    notify: (message) => o.logger.warn(message),
+  });
+  const exp = await store.getOrCreateExperiment(FIGURE1.name);
+  const run = await startRun(store, {
+    experimentId: exp.experimentId,
+    runName: `${FIGURE1.name} (${profile})`,
+    tags: {
+      ...environmentTags(backend),
+      'acsm.kind': 'figure',
+      'acsm.figure': FIGURE1.name,
+      'acsm.profile': profile,
+    },
+  });
+  run.logParams({
+    sigma_max: FIGURE1.sigmaMax,
+    sigma_min: FIGURE1.sigmaMin,
+    num_levels: FIGURE1.numLevels,
+    als_step_size: FIGURE1.alsStepSize,
+    cas_step_size: FIGURE1.casStepSize,
+    monte_carlo_shape: FIGURE1_PROFILES[profile].shape.join('x'),
+  });
+  const metrics: Record<string, number> = {};
+  for (const c of curves) {
+    const key = `${c.sampler}_n${c.stepsPerLevel}`;
+    const last = c.closed.length - 1;
+    metrics[`${key}_final_std_ratio`] = c.closed[last] / FIGURE1.sigmaMin;
+    metrics[`${key}_final_std_ratio_mc`] =
+      c.monteCarlo[last] / FIGURE1.sigmaMin;
+    metrics[`${key}_max_mc_gap`] = maxRelativeGap(c);
+  }
+  run.logMetrics(metrics);
+  for (const name of Object.keys(files)) await run.logArtifact(join(dir, name));
+  await run.end('FINISHED');
+  o.logger.result(`\n${files['figure1.md']}`);
+  o.logger.info(
+    `wrote ${dir}/figure1.svg, figure1.csv, figure1.md in ` +
+      `${formatDuration((performance.now() - start) / 1000)}; run ${run.info.runId} in experiment '${FIGURE1.name}'`,
   );
 }

@@ -33,6 +33,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 export interface Series {
   name: string;
   points: readonly (readonly [number, number])[];
+  /** Dashed, in the colour of the series before it, not in the legend. */
+  dashed?: boolean;
 }
 
 export interface PlotOptions {
@@ -43,6 +45,8 @@ export interface PlotOptions {
   logY?: boolean;
   width?: number;
   height?: number;
+  /** Where the legend starts, as a fraction of the plot's height. */
+  legendTop?: number;
 }
 
 const COLOURS = [
@@ -115,16 +119,20 @@ export function linePlot(series: Series[], o: PlotOptions): string {
     `<text x="${m.left + pw / 2}" y="${height - 6}" text-anchor="middle" font-size="12">${escapeXml(o.xLabel)}</text>`,
     `<text x="14" y="${m.top + ph / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${m.top + ph / 2})">${escapeXml(o.yLabel + (o.logY ? ' (log)' : ''))}</text>`,
   );
-  kept.forEach((s, i) => {
-    const colour = COLOURS[i % COLOURS.length];
+  let colourIndex = -1;
+  let legendRow = 0;
+  kept.forEach((s) => {
+    if (!s.dashed || colourIndex < 0) colourIndex += 1;
+    const colour = COLOURS[colourIndex % COLOURS.length];
     const d = s.points
       .map(
         ([x, y], j) =>
           `${j ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(ty(y)).toFixed(1)}`,
       )
       .join('');
+    const dash = s.dashed ? ' stroke-dasharray="5 3"' : '';
     parts.push(
-      `<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.5"/>`,
+      `<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.5"${dash}/>`,
     );
     if (s.points.length === 1) {
       const [x, y] = s.points[0];
@@ -132,7 +140,8 @@ export function linePlot(series: Series[], o: PlotOptions): string {
         `<circle cx="${sx(x).toFixed(1)}" cy="${sy(ty(y)).toFixed(1)}" r="3" fill="${colour}"/>`,
       );
     }
-    const ly = m.top + 14 + 16 * i;
+    if (s.dashed) return;
+    const ly = m.top + 14 + (o.legendTop ?? 0) * ph + 16 * legendRow++;
     parts.push(
       `<line x1="${m.left + pw - 130}" y1="${ly}" x2="${m.left + pw - 110}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`,
       `<text x="${m.left + pw - 104}" y="${ly}" dominant-baseline="middle" font-size="11">${escapeXml(s.name)}</text>`,
