@@ -32,6 +32,7 @@ import { profileOf, type ResolvedCell, resolveCells } from '../runner/resolve';
 import {
   cellsToCompute,
   prepareShared,
+  rowOf,
   runShard,
   runTable,
 } from '../runner/run-table';
@@ -433,23 +434,10 @@ async function rowsFromCellRuns(
   return resolveCells(def, profile, {}).flatMap((cell) => {
     const run = runs.find((r) => r.data.tags['acsm.config_hash'] === cell.hash);
     if (!run) return [];
-    const { spec, config, reference } = cell;
-    return [
-      {
-        cell: spec.id,
-        training: spec.training,
-        sampler: spec.sampler.sampler,
-        stepsPerLevel: spec.sampler.stepsPerLevel,
-        stepSize: config.sampling.stepSize,
-        output: spec.output,
-        metric: config.eval.metric,
-        value: run.data.metrics[config.eval.metric] ?? null,
-        numSamples: run.data.metrics.n_samples,
-        reference: reference.value,
-        referenceSource: reference.source,
-        runId: run.info.runId,
-      },
-    ];
+    const value = run.data.metrics[cell.config.eval.metric];
+    const numSamples = run.data.metrics.n_samples;
+    const runId = run.info.runId;
+    return [rowOf({ cell, value, numSamples, runId, reused: true })];
   });
 }
 

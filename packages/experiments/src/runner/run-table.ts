@@ -108,7 +108,8 @@ async function runTraining(
   return results;
 }
 
-function rowOf(r: CellResult): TableRow {
+/** The table row of a cell's result. */
+export function rowOf(r: CellResult): TableRow {
   const { spec, config, reference } = r.cell;
   return {
     cell: spec.id,
