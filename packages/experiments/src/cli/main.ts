@@ -353,7 +353,9 @@ async function main(argv: string[]): Promise<void> {
     .recommendCommands()
     .fail((message, error, y) => {
       if (error) throw error;
-      logger.error(`${message}\n\n${y.help()}`);
+      // The same form as every other user error: "acsm: <what>", exit 2.
+      process.stderr.write(`acsm: ${message.replace(/\n/g, '\n  ')}\n\n`);
+      y.showHelp((text: string) => process.stderr.write(`${text}\n`));
       process.exit(2);
     })
     .help()
