@@ -48,6 +48,31 @@ function once<T>(name: string) {
   };
 }
 
+/** Options several commands share. */
+const profileOption = (describe: string) => ({
+  choices: PROFILES,
+  coerce: once<string>('profile'),
+  describe,
+});
+const setOption = (describe: string) => ({
+  type: 'string' as const,
+  array: true as const,
+  default: [] as string[],
+  describe,
+});
+const resultsDirOption = (describe: string) => ({
+  type: 'string' as const,
+  default: 'results',
+  coerce: once<string>('results-dir'),
+  describe,
+});
+const experimentOption = (describe: string) => ({
+  type: 'string' as const,
+  default: 'table2',
+  coerce: once<string>('experiment'),
+  describe,
+});
+
 /** The acsm command line. Only this layer talks to people. */
 async function main(argv: string[]): Promise<void> {
   const logger = createLogger();
@@ -62,31 +87,28 @@ async function main(argv: string[]): Promise<void> {
       (y) =>
         y
           .positional('target', { choices: runnable, demandOption: true })
-          .option('profile', {
-            choices: PROFILES,
-            coerce: once<string>('profile'),
-            describe:
+          .option(
+            'profile',
+            profileOption(
               'scale: smoke (CI), cpu (the default without a GPU), paper ' +
-              '(the default with tfjs-node-gpu)',
-          })
-          .option('set', {
-            type: 'string',
-            array: true,
-            default: [] as string[],
-            describe:
+                '(the default with tfjs-node-gpu)',
+            ),
+          )
+          .option(
+            'set',
+            setOption(
               'override a config key, e.g. --set training.iterations=500',
-          })
+            ),
+          )
           .option('dry-run', {
             type: 'boolean',
             default: false,
             describe: 'print every cell’s resolved plan and stop',
           })
-          .option('results-dir', {
-            type: 'string',
-            default: 'results',
-            coerce: once<string>('results-dir'),
-            describe: 'where table.md and table.csv go',
-          })
+          .option(
+            'results-dir',
+            resultsDirOption('where table.md and table.csv go'),
+          )
           .option('shard', {
             type: 'string',
             coerce: once<string>('shard'),
@@ -159,15 +181,8 @@ async function main(argv: string[]): Promise<void> {
       (y) =>
         y
           .positional('target', { choices: targets, demandOption: true })
-          .option('profile', {
-            choices: PROFILES,
-            coerce: once<string>('profile'),
-          })
-          .option('set', {
-            type: 'string',
-            array: true,
-            default: [] as string[],
-          })
+          .option('profile', profileOption('scale of the model to sweep on'))
+          .option('set', setOption('override a config key of the cell'))
           .option('training', {
             choices: ['dsm', 'hybrid'],
             default: 'dsm',
@@ -194,11 +209,7 @@ async function main(argv: string[]): Promise<void> {
             default: 500,
             coerce: once<number>('samples'),
           })
-          .option('results-dir', {
-            type: 'string',
-            default: 'results',
-            coerce: once<string>('results-dir'),
-          }),
+          .option('results-dir', resultsDirOption('where the sweep CSV goes')),
       async (args) => {
         const stepSizes = parseStepSizes(args['step-sizes']);
         await sweepTarget({
@@ -224,22 +235,12 @@ async function main(argv: string[]): Promise<void> {
         y
           .positional('action', { choices: ['collect'], demandOption: true })
           .positional('target', { choices: targets, demandOption: true })
-          .option('profile', {
-            choices: PROFILES,
-            coerce: once<string>('profile'),
-          })
-          .option('set', {
-            type: 'string',
-            array: true,
-            default: [] as string[],
-            describe: 'the overrides the shards ran with',
-          })
-          .option('results-dir', {
-            type: 'string',
-            default: 'results',
-            coerce: once<string>('results-dir'),
-            describe: 'where table.md and table.csv go',
-          }),
+          .option('profile', profileOption('the profile the shards ran'))
+          .option('set', setOption('the overrides the shards ran with'))
+          .option(
+            'results-dir',
+            resultsDirOption('where table.md and table.csv go'),
+          ),
       async (args) => {
         await collectTable({
           target: args.target as keyof typeof DEFINITIONS,
@@ -279,12 +280,10 @@ async function main(argv: string[]): Promise<void> {
             coerce: once<number>('rtol'),
             describe: 'largest relative difference accepted per metric',
           })
-          .option('experiment', {
-            type: 'string',
-            default: 'table2',
-            coerce: once<string>('experiment'),
-            describe: 'where to look up an id prefix',
-          }),
+          .option(
+            'experiment',
+            experimentOption('where to look up an id prefix'),
+          ),
       async (args) => {
         const rtol = Number(args.rtol);
         if (!(rtol >= 0)) {
@@ -322,17 +321,14 @@ async function main(argv: string[]): Promise<void> {
             coerce: once<string>('out'),
             describe: 'the HTML file to write',
           })
-          .option('profile', {
-            choices: PROFILES,
-            coerce: once<string>('profile'),
-            describe: 'the profile of a target report (default cpu)',
-          })
-          .option('experiment', {
-            type: 'string',
-            default: 'table2',
-            coerce: once<string>('experiment'),
-            describe: 'where to look up run id prefixes',
-          }),
+          .option(
+            'profile',
+            profileOption('the profile of a target report (default cpu)'),
+          )
+          .option(
+            'experiment',
+            experimentOption('where to look up run id prefixes'),
+          ),
       async (args) => {
         await reportTarget({
           subjects: (args.subjects as string[]).map(String),
