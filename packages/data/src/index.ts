@@ -38,3 +38,15 @@ export {
   loadCifar10,
   readCifar10Batch,
 } from './cifar10';
+export type { IdxArray } from './idx';
+export { parseIdx, readIdxFile } from './idx';
+export type {
+  FashionMnistSplit,
+  LoadFashionMnistOptions,
+} from './fashion-mnist';
+export {
+  FASHION_MNIST_DEBIAN_DIR,
+  FASHION_MNIST_SHA256,
+  fashionMnistDir,
+  loadFashionMnist,
+} from './fashion-mnist';
