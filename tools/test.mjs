@@ -51,7 +51,8 @@ const counts = { passed: 0, failed: 0, skipped: 0 };
 const stream = run({
   files,
   concurrency: Math.max(1, availableParallelism()),
-  timeout: 15 * 60 * 1000,
+  // The smoke table's file trains the FID classifier on a cold cache.
+  timeout: 25 * 60 * 1000,
 });
 stream.on('test:pass', (t) => {
   if (t.details?.type === 'suite') return;

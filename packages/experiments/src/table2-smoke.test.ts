@@ -156,7 +156,7 @@ async function audits(
   assert.match(bad.out, /\| cell \| fid_mnist_classifier \| .* \| NO \|/);
   assert.match(
     bad.err,
-    /audit of dsm\/cas\/n1\/denoised FAILED: cell fid_mnist_classifier differ/,
+    /audit of dsm\/cas\/n1\/denoised FAILED: outside the tolerance \(1e-6 relative\): cell fid_mnist_classifier$/m,
   );
 
   const older = copyRun(expDir, id, {
@@ -283,6 +283,13 @@ test('a bad flag or config value fails before any work', () => {
     const unknown = acsm(['run', 'table2', '--profile=smoke', '--bogus'], env);
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /Unknown argument: bogus/);
+    // A flag without its value fails; it never falls back to its default.
+    const empty = acsm(['run', 'table2', '--results-dir', '--dry-run'], env);
+    assert.equal(empty.code, 2);
+    assert.match(
+      empty.err,
+      /^acsm: Not enough arguments following: results-dir\n/,
+    );
     for (const flag of ['--results-dir', '--shard']) {
       const twice = acsm(
         ['run', 'table2', '--profile=smoke', flag, '1/2', flag, '2/2'],

@@ -34,7 +34,8 @@ function parseStepSizes(text: string): number[] {
 
 /**
  * A coerce for an option that takes one value: yargs collects a repeated
- * option into an array, which would reach the code as the wrong type.
+ * option into an array, which would reach the code as the wrong type, and
+ * reads a flag given without its value as '' (or NaN for numbers).
  */
 function once<T>(name: string) {
   return (value: T | T[]): T => {
@@ -44,6 +45,12 @@ function once<T>(name: string) {
           'give it once',
       );
     }
+    if (
+      (typeof value === 'string' && value.trim() === '') ||
+      (typeof value === 'number' && Number.isNaN(value))
+    ) {
+      throw new ConfigError(`--${name} needs a value`);
+    }
     return value;
   };
 }
@@ -51,6 +58,7 @@ function once<T>(name: string) {
 /** Options several commands share. */
 const profileOption = (describe: string) => ({
   choices: PROFILES,
+  requiresArg: true,
   coerce: once<string>('profile'),
   describe,
 });
@@ -63,12 +71,14 @@ const setOption = (describe: string) => ({
 const resultsDirOption = (describe: string) => ({
   type: 'string' as const,
   default: 'results',
+  requiresArg: true,
   coerce: once<string>('results-dir'),
   describe,
 });
 const experimentOption = (describe: string) => ({
   type: 'string' as const,
   default: 'table2',
+  requiresArg: true,
   coerce: once<string>('experiment'),
   describe,
 });
@@ -111,6 +121,7 @@ async function main(argv: string[]): Promise<void> {
           )
           .option('shard', {
             type: 'string',
+            requiresArg: true,
             coerce: once<string>('shard'),
             describe:
               'run only slice i of n of the cells (i/n), e.g. one per ' +
@@ -120,6 +131,7 @@ async function main(argv: string[]): Promise<void> {
           .option('jobs', {
             type: 'string',
             default: 'auto',
+            requiresArg: true,
             coerce: once<string>('jobs'),
             describe:
               'shards to run as parallel processes on this machine (auto: ' +
@@ -186,27 +198,32 @@ async function main(argv: string[]): Promise<void> {
           .option('training', {
             choices: ['dsm', 'hybrid'],
             default: 'dsm',
+            requiresArg: true,
             coerce: once<string>('training'),
           })
           .option('sampler', {
             choices: ['als', 'cas'],
             demandOption: true,
+            requiresArg: true,
             coerce: once<string>('sampler'),
           })
           .option('steps-per-level', {
             type: 'number',
             default: 1,
+            requiresArg: true,
             coerce: once<number>('steps-per-level'),
           })
           .option('step-sizes', {
             type: 'string',
             demandOption: true,
             describe: 'comma-separated ε values, e.g. 1e-5,2e-5,5e-5',
+            requiresArg: true,
             coerce: once<string>('step-sizes'),
           })
           .option('samples', {
             type: 'number',
             default: 500,
+            requiresArg: true,
             coerce: once<number>('samples'),
           })
           .option('results-dir', resultsDirOption('where the sweep CSV goes')),
@@ -277,6 +294,7 @@ async function main(argv: string[]): Promise<void> {
           .option('rtol', {
             type: 'number',
             default: 1e-6,
+            requiresArg: true,
             coerce: once<number>('rtol'),
             describe: 'largest relative difference accepted per metric',
           })
@@ -318,6 +336,7 @@ async function main(argv: string[]): Promise<void> {
           .option('out', {
             type: 'string',
             default: 'report.html',
+            requiresArg: true,
             coerce: once<string>('out'),
             describe: 'the HTML file to write',
           })
@@ -347,11 +366,13 @@ async function main(argv: string[]): Promise<void> {
       'name a command: run, sweep, table, audit, report, models, runs, sync',
     )
     .recommendCommands()
-    .fail((message, error, y) => {
+    .fail((message, error) => {
       if (error) throw error;
       // The same form as every other user error: "acsm: <what>", exit 2.
-      process.stderr.write(`acsm: ${message.replace(/\n/g, '\n  ')}\n\n`);
-      y.showHelp((text: string) => process.stderr.write(`${text}\n`));
+      const text = message.replace(/\s*\n\s*/g, ' ');
+      process.stderr.write(
+        `acsm: ${text}\n(acsm --help lists the commands; acsm <command> --help its options)\n`,
+      );
       process.exit(2);
     })
     .help()

@@ -410,8 +410,8 @@ export async function auditTarget(o: {
       .filter((r) => !r.ok)
       .map((r) => `${r.run} ${r.metric}`);
     throw new AuditMismatchError(
-      `audit of ${result.cellId} FAILED: ${bad.join(', ')} differ beyond ` +
-        `the tolerance (${o.options.rtol} relative)`,
+      `audit of ${result.cellId} FAILED: outside the tolerance ` +
+        `(${o.options.rtol} relative): ${bad.join(', ')}`,
     );
   }
 }

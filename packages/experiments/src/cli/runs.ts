@@ -61,20 +61,36 @@ async function list(logger: Logger, experiment: string) {
   );
 }
 
-/** The run with this id, or the one run of the experiment it prefixes. */
+/** The experiments this tool writes, searched for an id prefix. */
+const KNOWN_EXPERIMENTS = ['table2', 'figure1'];
+
+/**
+ * The run with this id, or the one run it prefixes in `experiment` and
+ * the other experiments this tool writes (those that exist).
+ */
 export async function findRun(store: Store, id: string, experiment: string) {
   if (/^[0-9a-f]{32}$/.test(id)) return store.getRun(id);
-  const matches = (await experimentRuns(store, experiment)).filter((r) =>
-    r.info.runId.startsWith(id),
-  );
+  const names = [
+    experiment,
+    ...KNOWN_EXPERIMENTS.filter((e) => e !== experiment),
+  ];
+  const matches = [];
+  for (const name of names) {
+    const exp = await store.getExperimentByName(name);
+    if (!exp) continue;
+    const { runs } = await store.searchRuns({
+      experimentIds: [exp.experimentId],
+    });
+    matches.push(...runs.filter((r) => r.info.runId.startsWith(id)));
+  }
   if (matches.length === 1) return matches[0];
   if (matches.length === 0) {
     throw new ConfigError(
-      `no run id of experiment '${experiment}' starts with '${id}'`,
+      `no run id of experiments ${names.join(', ')} starts with '${id}'`,
     );
   }
   throw new ConfigError(
-    `'${id}' starts ${matches.length} run ids of '${experiment}' ` +
+    `'${id}' starts ${matches.length} run ids ` +
       `(${matches.map((r) => r.info.runId.slice(0, 12)).join(', ')}); give more characters`,
   );
 }

@@ -50,8 +50,9 @@ test('linePlot: one path per series, points mapped into the frame', () => {
   );
   const paths = [...svg.matchAll(/<path d="([^"]+)"/g)].map((m) => m[1]);
   assert.equal(paths.length, 2);
-  // Margins 64/16/28/44: x 0 → 64, 20 → 184; log10 y 1 → top 28, -1 → 56.
-  assert.equal(paths[0], 'M64.0,28.0L124.0,42.0L184.0,56.0');
+  // Margins 64/16/28/44, plot height 28: x 0 → 64, 20 → 184; log10 y in
+  // [−1, 1] padded by 4% to [−1.08, 1.08]: 1 → 29.04, 0 → 42, −1 → 54.96.
+  assert.equal(paths[0], 'M64.0,29.0L124.0,42.0L184.0,55.0');
   assert.equal(paths[1], 'M64.0,42.0', 'y ≤ 0 dropped on a log axis');
   assert.match(svg, /d&lt;loss&gt;/);
   assert.match(

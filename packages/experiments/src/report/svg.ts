@@ -88,6 +88,9 @@ export function linePlot(series: Series[], o: PlotOptions): string {
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
   if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  // A little room above and below, so no curve runs along the frame.
+  const pad = 0.04 * (y1 - y0);
+  [y0, y1] = [y0 - pad, y1 + pad];
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
   const sx = (x: number) => m.left + ((x - x0) / (x1 - x0)) * pw;
@@ -121,6 +124,7 @@ export function linePlot(series: Series[], o: PlotOptions): string {
   );
   let colourIndex = -1;
   let legendRow = 0;
+  const legend: string[] = [];
   kept.forEach((s) => {
     if (!s.dashed || colourIndex < 0) colourIndex += 1;
     const colour = COLOURS[colourIndex % COLOURS.length];
@@ -142,11 +146,19 @@ export function linePlot(series: Series[], o: PlotOptions): string {
     }
     if (s.dashed) return;
     const ly = m.top + 14 + (o.legendTop ?? 0) * ph + 16 * legendRow++;
-    parts.push(
+    legend.push(
       `<line x1="${m.left + pw - 130}" y1="${ly}" x2="${m.left + pw - 110}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`,
       `<text x="${m.left + pw - 104}" y="${ly}" dominant-baseline="middle" font-size="11">${escapeXml(s.name)}</text>`,
     );
   });
+  if (legendRow > 0) {
+    // The legend on a white box, drawn over the curves.
+    const top = m.top + 4 + (o.legendTop ?? 0) * ph;
+    parts.push(
+      `<rect x="${m.left + pw - 136}" y="${top}" width="132" height="${16 * legendRow + 4}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
+      ...legend,
+    );
+  }
   parts.push('</svg>');
   return parts.join('');
 }

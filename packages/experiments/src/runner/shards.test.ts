@@ -92,14 +92,17 @@ test('shard from a SLURM job array or a Kubernetes indexed Job', () => {
   assert.deepEqual(slurm('3', '0'), { index: 4, count: 4 });
   assert.deepEqual(slurm('1', '1'), { index: 1, count: 4 }, '--array=1-4');
   assert.deepEqual(slurm('2'), { index: 3, count: 4 }, 'min defaults to 0');
-  assert.throws(() => slurm('4', '0'), /--shard must be i\/n.*got '5\/4'/);
+  assert.throws(
+    () => slurm('4', '0'),
+    /the shard of SLURM_ARRAY_TASK_ID=4 \(from 0, of 4 tasks\) must be i\/n.*got '5\/4'/,
+  );
   assert.throws(
     () => slurm('x'),
     /SLURM_ARRAY_TASK_ID must be a whole number, got 'x'/,
   );
   assert.throws(
     () => shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '1' }),
-    /SLURM_ARRAY_TASK_COUNT must be a whole number, got ''/,
+    /SLURM_ARRAY_TASK_COUNT is not set/,
   );
   const k8s = shardFromEnvironment({
     JOB_COMPLETION_INDEX: '2',

@@ -11,14 +11,17 @@ export interface Shard {
   count: number;
 }
 
-/** Parses `i/n` with 1 <= i <= n <= 1024; a ConfigError otherwise. */
-export function parseShard(text: string): Shard {
+/**
+ * Parses `i/n` with 1 <= i <= n <= 1024; a ConfigError otherwise, naming
+ * `what` (the flag, or the variables the shard came from).
+ */
+export function parseShard(text: string, what = '--shard'): Shard {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = match ? Number(match[1]) : NaN;
   const count = match ? Number(match[2]) : NaN;
   if (!(index >= 1 && count >= 1 && index <= count && count <= 1024)) {
     throw new ConfigError(
-      `--shard must be i/n with 1 <= i <= n <= 1024 (for example 2/4), ` +
+      `${what} must be i/n with 1 <= i <= n <= 1024 (for example 2/4), ` +
         `got '${text}'`,
     );
   }
@@ -76,7 +79,8 @@ export interface ShardFromEnvironment {
 }
 
 const integerVar = (env: NodeJS.ProcessEnv, name: string): number => {
-  const text = env[name] ?? '';
+  const text = env[name];
+  if (text === undefined) throw new ConfigError(`${name} is not set`);
   if (!/^\d+$/.test(text.trim())) {
     throw new ConfigError(
       `${name} must be a whole number, got '${env[name] ?? ''}'`,
@@ -105,7 +109,10 @@ export function shardFromEnvironment(
     const count = integerVar(env, 'SLURM_ARRAY_TASK_COUNT');
     const text = `${id - min + 1}/${count}`;
     return {
-      shard: parseShard(text),
+      shard: parseShard(
+        text,
+        `the shard of SLURM_ARRAY_TASK_ID=${id} (from ${min}, of ${count} tasks)`,
+      ),
       source: `SLURM_ARRAY_TASK_ID=${id} (array from ${min}, ${count} tasks)`,
     };
   }
@@ -119,7 +126,10 @@ export function shardFromEnvironment(
     }
     const count = integerVar(env, 'ACSM_SHARD_COUNT');
     return {
-      shard: parseShard(`${index + 1}/${count}`),
+      shard: parseShard(
+        `${index + 1}/${count}`,
+        `the shard of JOB_COMPLETION_INDEX=${index} of ACSM_SHARD_COUNT=${count}`,
+      ),
       source: `JOB_COMPLETION_INDEX=${index} of ACSM_SHARD_COUNT=${count}`,
     };
   }
