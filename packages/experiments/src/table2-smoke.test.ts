@@ -156,7 +156,7 @@ async function audits(
   assert.match(bad.out, /\| cell \| fid_mnist_classifier \| .* \| NO \|/);
   assert.match(
     bad.err,
-    /audit of dsm\/cas\/n1\/denoised FAILED: outside the tolerance \(1e-6 relative\): cell fid_mnist_classifier$/m,
+    /audit of dsm\/cas\/n1\/denoised FAILED: outside the tolerance \(0\.000001 relative\): cell fid_mnist_classifier$/m,
   );
 
   const older = copyRun(expDir, id, {
