@@ -172,34 +172,27 @@ function atLevelEnds(
  * form), and the Monte Carlo std over the closed form.
  */
 export function figure1Svg(curves: Figure1Curve[]): string {
-  const lag = linePlot(
-    curves.map((c) => ({
-      name: c.name,
-      points: atLevelEnds((k) => c.closed[k] / c.target[k], c),
-    })),
-    {
-      title: 'noise std / schedule σ at the end of each level (closed form)',
-      xLabel: 'fraction of sampling steps',
-      yLabel: 'std / σ',
-      width: 560,
-      height: 340,
-      legendTop: 0.35,
-    },
-  );
-  const check = linePlot(
-    curves.map((c) => ({
-      name: c.name,
-      points: atLevelEnds((k) => c.monteCarlo[k] / c.closed[k], c),
-    })),
-    {
-      title: 'Monte Carlo std / closed form',
-      xLabel: 'fraction of sampling steps',
-      yLabel: 'ratio',
-      width: 560,
-      height: 340,
-      legendTop: 0.55,
-    },
-  );
+  const panel = (
+    ratio: (c: Figure1Curve, k: number) => number,
+    o: { title: string; yLabel: string; legendTop: number },
+  ) =>
+    linePlot(
+      curves.map((c) => ({
+        name: c.name,
+        points: atLevelEnds((k) => ratio(c, k), c),
+      })),
+      { ...o, xLabel: 'fraction of sampling steps', width: 560, height: 340 },
+    );
+  const lag = panel((c, k) => c.closed[k] / c.target[k], {
+    title: 'noise std / schedule σ at the end of each level (closed form)',
+    yLabel: 'std / σ',
+    legendTop: 0.35,
+  });
+  const check = panel((c, k) => c.monteCarlo[k] / c.closed[k], {
+    title: 'Monte Carlo std / closed form',
+    yLabel: 'ratio',
+    legendTop: 0.55,
+  });
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="1140" height="350">` +
     `<rect width="1140" height="350" fill="white"/>` +
