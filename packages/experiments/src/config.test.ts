@@ -81,10 +81,3 @@ test('config hash ignores key order and sees every value', () => {
   assert.notEqual(configHash({ a: 1 }), configHash({ a: 2 }));
   assert.deepEqual(flatten({ a: { b: 1 }, c: 'x' }), { 'a.b': 1, c: 'x' });
 });
-
-test('the paper profile says why it cannot run', () => {
-  assert.throws(
-    () => resolveCells(table2, 'paper', {}),
-    /paper profile needs CIFAR-10/,
-  );
-});

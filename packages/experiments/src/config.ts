@@ -10,21 +10,43 @@ export type TrainingKind = 'dsm' | 'hybrid';
 export type SamplerKind = 'als' | 'cas';
 export type OutputKind = 'raw' | 'denoised';
 export type GanLossName = 'lsgan' | 'hinge' | 'ralsgan' | 'nsgan';
-export type DatasetName = 'mnist';
-export type NetworkName = 'ncsnv2';
+export type DatasetName = 'mnist' | 'cifar10' | 'lsun-church';
+export type NetworkName = 'ncsnv2' | 'ncsnv2-deeper' | 'unet';
+export type MetricName = 'fid_mnist_classifier' | 'fid_inception';
+
+/** Every dataset and network a config may name, for schemas and CLIs. */
+export const DATASET_NAMES: readonly DatasetName[] = [
+  'mnist',
+  'cifar10',
+  'lsun-church',
+];
+export const NETWORK_NAMES: readonly NetworkName[] = [
+  'ncsnv2',
+  'ncsnv2-deeper',
+  'unet',
+];
+export const METRIC_NAMES: readonly MetricName[] = [
+  'fid_mnist_classifier',
+  'fid_inception',
+];
 
 export interface DataConfig {
   /** Dataset name. */
   dataset: DatasetName;
   /** Cap on training images (0 = all of the split). */
   maxTrainImages: number;
+  /** Random horizontal flips of training images (CIFAR-10, LSUN). */
+  flip: boolean;
 }
 
 export interface ModelConfig {
   network: NetworkName;
-  /** Base width of the score network (the paper's ngf: 128). */
+  /** Base width of the score network (NCSNv2's ngf, the UNet's ch: 128). */
   ngf: number;
-  /** Residual stages of the score network kept (NCSNv2: 4, the paper's). */
+  /**
+   * Residual stages of an NCSNv2 kept (4 for NCSNv2, 5 for NCSNv2Deeper,
+   * the paper's); the UNet's depth is fixed by its channel multipliers.
+   */
   depth: number;
   /**
    * Dilated deep stages that keep the resolution (NCSNv2: true); false is
@@ -84,7 +106,7 @@ export interface SamplingConfig {
 }
 
 export interface EvalConfig {
-  metric: 'fid_mnist_classifier';
+  metric: MetricName;
   output: OutputKind;
 }
 
@@ -122,11 +144,12 @@ const oneOf = (...values: string[]): Leaf => ({ type: 'enum', values });
 /** The schema of every configuration leaf. */
 export const CONFIG_SCHEMA: Record<string, Leaf> = {
   seed: int(0, 2 ** 31 - 1),
-  'data.dataset': oneOf('mnist'),
+  'data.dataset': oneOf(...DATASET_NAMES),
   'data.maxTrainImages': int(0, 10_000_000),
-  'model.network': oneOf('ncsnv2'),
+  'data.flip': { type: 'boolean' },
+  'model.network': oneOf(...NETWORK_NAMES),
   'model.ngf': int(1, 1024),
-  'model.depth': int(1, 4),
+  'model.depth': int(1, 5),
   'model.dilation': { type: 'boolean' },
   'model.discriminatorCh': int(1, 1024),
   'noise.sigmaMax': num(0, 1e4),
@@ -155,7 +178,7 @@ export const CONFIG_SCHEMA: Record<string, Leaf> = {
   'sampling.noiseFirst': { type: 'boolean' },
   'sampling.numSamples': int(1, 10_000_000),
   'sampling.batchSize': int(1, 100_000),
-  'eval.metric': oneOf('fid_mnist_classifier'),
+  'eval.metric': oneOf(...METRIC_NAMES),
   'eval.output': oneOf('raw', 'denoised'),
 };
 

@@ -41,7 +41,7 @@ import { InterruptedError } from '../train/loop';
 import { runShardJobs } from './parallel';
 import { runSweep } from '../runner/sweep';
 import { ConfigError, type SamplerKind, type TrainingKind } from '../config';
-import { evaluationsPerSample } from '../runner/sample';
+import { checkRunnable, planText } from '../runner/plan';
 import type { Logger } from './logger';
 
 export interface RunTargetOptions {
@@ -92,25 +92,6 @@ function defaultProfile(backend: BackendInfo): ProfileName {
 function describeBackend(b: BackendInfo): string {
   const note = b.reason ? ` (${b.reason})` : '';
   return `${b.name}, ${b.threads} thread(s), SIMD ${b.simd ? 'on' : 'off'}${note}`;
-}
-
-function printPlan(logger: Logger, cells: ResolvedCell[]): void {
-  for (const cell of cells) {
-    const c = cell.config;
-    const levels = c.noise.numLevels || 'Technique 2';
-    const evals =
-      typeof levels === 'number'
-        ? evaluationsPerSample(c.sampling, levels) * c.sampling.numSamples
-        : '?';
-    logger.result(
-      `${cell.spec.id}: ${c.model.network} ngf=${c.model.ngf} depth=${c.model.depth}${c.model.dilation ? '' : ' no-dilation'}, ` +
-        `${c.data.dataset}, ${c.training.kind} ${c.training.iterations} it ` +
-        `batch ${c.training.batchSize}, L=${levels} σ_L=${c.noise.sigmaMin}, ` +
-        `${c.sampling.sampler.toUpperCase()} nσ=${c.sampling.stepsPerLevel} ` +
-        `ε=${c.sampling.stepSize}, ${c.sampling.numSamples} samples, ` +
-        `${evals} network evaluations, hash ${cell.hash}`,
-    );
-  }
 }
 
 /**
@@ -199,8 +180,9 @@ export async function runTarget(o: RunTargetOptions): Promise<void> {
     o.logger.result(
       `${def.name}, profile ${profile}: ${planned.length} cells${which}`,
     );
-    return printPlan(o.logger, planned);
+    return o.logger.result(planText(planned));
   }
+  checkRunnable(`${def.name} --profile=${profile}`, cells);
   const ctx = await createContext(def, profile, backend, o.logger);
   const start = performance.now();
   if (o.shard) {

@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Run, startRun } from '@acsm/tracking';
 import { ConfigError, type ExperimentConfig, validateConfig } from '../config';
-import { cellsOf, type ProfileName } from '../definitions';
+import {
+  cellsOf,
+  type ProfileName,
+  samplerSettingsOf,
+} from '../definitions';
 import { configHash } from '../hash';
 import type { RunContext } from './context';
 import { codeCommit } from './environment';
@@ -102,19 +106,20 @@ function resolvedCell(
   config: ExperimentConfig,
 ): ResolvedCell {
   const id = run.data.tags['acsm.cell'];
-  const spec = cellsOf(ctx.def).find((c) => c.id === id);
+  const profile = profileOf(ctx.def, ctx.profile as ProfileName);
+  const spec = cellsOf(ctx.def, profile).find((c) => c.id === id);
   if (!spec) {
     throw new ConfigError(
       `run ${run.info.runId}: ${ctx.def.name} has no cell '${id}'`,
     );
   }
-  const profile = profileOf(ctx.def, ctx.profile as ProfileName);
+  const { stepSize } = config.sampling;
   return {
     spec,
     config,
     hash: configHash(config),
     trainingHash: configHash(trainingPart(config)),
-    reference: profile.reference(spec, config.sampling.stepSize),
+    reference: samplerSettingsOf(profile, spec).reference(spec, stepSize),
   };
 }
 

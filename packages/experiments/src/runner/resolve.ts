@@ -7,12 +7,14 @@ import {
   validateConfig,
 } from '../config';
 import {
+  blockOf,
   type CellSpec,
   cellsOf,
   type ExperimentDefinition,
   type ProfileName,
   type ProfileSpec,
   samplerKey,
+  samplerSettingsOf,
 } from '../definitions';
 import { configHash } from '../hash';
 import type { Reference } from '../references';
@@ -62,15 +64,13 @@ export function resolveCells(
   overrides: Record<string, unknown>,
 ): ResolvedCell[] {
   const spec = profileOf(def, profile);
-  return cellsOf(def).map((cell) => {
-    const stepSize = spec.stepSizes[samplerKey(cell.sampler)];
-    const merged = mergeConfig(
-      mergeConfig(spec.base, spec.perTraining[cell.training]),
-      {
-        sampling: { ...cell.sampler, stepSize },
-        eval: { output: cell.output },
-      },
-    );
+  return cellsOf(def, spec).map((cell) => {
+    const settings = samplerSettingsOf(spec, cell);
+    const stepSize = settings.stepSizes[samplerKey(cell.sampler)];
+    const merged = mergeConfig(cellBase(spec, cell), {
+      sampling: { ...cell.sampler, stepSize },
+      eval: { output: cell.output },
+    });
     const config = applyFlatOverrides(merged, overrides);
     validateConfig(config, `${def.name} cell ${cell.id}`);
     return {
@@ -78,7 +78,16 @@ export function resolveCells(
       config: freeze(config),
       hash: configHash(config),
       trainingHash: configHash(trainingPart(config)),
-      reference: spec.reference(cell, config.sampling.stepSize),
+      reference: settings.reference(cell, config.sampling.stepSize),
     };
   });
+}
+
+/** base ← training kind ← block ← the block's training kind. */
+function cellBase(spec: ProfileSpec, cell: CellSpec): ExperimentConfig {
+  const config = mergeConfig(spec.base, spec.perTraining[cell.training]);
+  const block = blockOf(spec, cell);
+  if (block === null) return config;
+  const withBlock = mergeConfig(config, block.overrides);
+  return mergeConfig(withBlock, block.perTraining?.[cell.training] ?? {});
 }

@@ -1,5 +1,10 @@
-import { bigganDiscriminator, ncsnv2, type AnyNetwork } from '@acsm/models';
-import type { ExperimentConfig } from '../config';
+import {
+  bigganDiscriminator,
+  ncsnv2,
+  ncsnv2Deeper,
+  type AnyNetwork,
+} from '@acsm/models';
+import { ConfigError, type ExperimentConfig } from '../config';
 
 /** Image shape [H, W, C] of a dataset. */
 export type ImageSize = readonly [number, number, number];
@@ -10,9 +15,14 @@ export function scoreNetworkOf(
   [size, , channels]: ImageSize,
 ): AnyNetwork {
   const { network, ngf, depth, dilation } = config.model;
+  const image = { channels, imageSize: size };
   switch (network) {
     case 'ncsnv2':
-      return ncsnv2({ ngf, depth, dilation, channels, imageSize: size });
+      return ncsnv2({ ngf, depth, dilation, ...image });
+    case 'ncsnv2-deeper':
+      return ncsnv2Deeper({ ngf, depth, dilation, ...image });
+    case 'unet':
+      throw new ConfigError('model.network unet: not available yet');
   }
 }
 
