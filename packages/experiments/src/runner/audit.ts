@@ -6,11 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Run, startRun } from '@acsm/tracking';
 import { ConfigError, type ExperimentConfig, validateConfig } from '../config';
-import {
-  cellsOf,
-  type ProfileName,
-  samplerSettingsOf,
-} from '../definitions';
+import { cellsOf, type ProfileName, samplerSettingsOf } from '../definitions';
 import { configHash } from '../hash';
 import type { RunContext } from './context';
 import { codeCommit } from './environment';
