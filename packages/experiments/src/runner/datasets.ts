@@ -87,11 +87,17 @@ export const DATASETS: Record<DatasetName, DatasetInfo> = {
   },
 };
 
-/** Why a metric cannot be computed here, or null when it can. */
-export function metricUnavailable(metric: MetricName): string | null {
+/** Why a metric cannot be computed here on a dataset, or null. */
+export function metricUnavailable(
+  metric: MetricName,
+  dataset: DatasetName,
+): string | null {
   switch (metric) {
     case 'fid_mnist_classifier':
-      return null;
+      return dataset === 'mnist'
+        ? null
+        : `fid_mnist_classifier measures MNIST digits only, not ` +
+            `${dataset}: use eval.metric=fid_inception`;
     case 'fid_inception':
       return (
         'Inception FID (fid_inception) is not implemented in this ' +

@@ -74,6 +74,11 @@ test('preflight lists every missing dataset and metric at once', () => {
     const left = preflightProblems(paper()).join('\n');
     assert.doesNotMatch(left, /cifar10/);
     assert.deepEqual(preflightProblems(resolveCells(table2, 'cpu', {})), []);
+    const mixed = resolveCells(table2, 'cpu', { 'data.dataset': 'cifar10' });
+    assert.match(
+      preflightProblems(mixed).join('\n'),
+      /fid_mnist_classifier measures MNIST digits only, not cifar10/,
+    );
   } finally {
     if (saved === undefined) delete process.env['ACSM_DATA_DIR'];
     else process.env['ACSM_DATA_DIR'] = saved;

@@ -150,7 +150,7 @@ export function preflightProblems(cells: readonly ResolvedCell[]): string[] {
     if (!src.present && !src.downloadable) {
       problems.add(`${config.data.dataset}: not found. ${src.howToProvide}`);
     }
-    const metric = metricUnavailable(config.eval.metric);
+    const metric = metricUnavailable(config.eval.metric, config.data.dataset);
     if (metric) problems.add(metric);
   }
   return [...problems];
