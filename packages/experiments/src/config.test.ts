@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, flatten, parseOverride, validateConfig } from './config';
+import { table1 } from './definitions/table1';
 import { table2 } from './definitions/table2';
 import { resolveCells } from './runner/resolve';
 import { configHash } from './hash';
@@ -80,4 +81,17 @@ test('config hash ignores key order and sees every value', () => {
   );
   assert.notEqual(configHash({ a: 1 }), configHash({ a: 2 }));
   assert.deepEqual(flatten({ a: { b: 1 }, c: 'x' }), { 'a.b': 1, c: 'x' });
+});
+
+test("table1's cells are table2's DSM cells, hash for hash", () => {
+  for (const profile of ['smoke', 'cpu', 'paper'] as const) {
+    const one = resolveCells(table1, profile, {});
+    const two = resolveCells(table2, profile, {});
+    const dsm = two.filter((c) => c.spec.training === 'dsm');
+    assert.deepEqual(
+      one.map((c) => [c.spec.id, c.hash]),
+      dsm.map((c) => [c.spec.id, c.hash]),
+      profile,
+    );
+  }
 });

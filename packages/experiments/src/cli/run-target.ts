@@ -137,12 +137,19 @@ async function createContext(
     notify: (message) => logger.warn(message),
   });
   const experiment = await store.getOrCreateExperiment(def.name);
+  const shared = await Promise.all(
+    (def.sharesRunsWith ?? []).map((name) => store.getExperimentByName(name)),
+  );
   return {
     def,
     profile,
     logger,
     store,
     experimentId: experiment.experimentId,
+    lookupExperimentIds: [
+      experiment.experimentId,
+      ...shared.flatMap((e) => (e ? [e.experimentId] : [])),
+    ],
     backend,
     environmentTags: environmentTags(backend),
     cacheDir: process.env.ACSM_CACHE_DIR ?? '.cache/acsm',

@@ -17,7 +17,7 @@ const NO_MNIST_REFERENCE: Reference = {
 };
 
 /** The optimiser settings of PAPER.md §6, per training kind. */
-const PAPER_OPTIMISERS: ProfileSpec['perTraining'] = {
+export const PAPER_OPTIMISERS: ProfileSpec['perTraining'] = {
   dsm: { training: { kind: 'dsm', beta1: 0.9, beta2: 0.999 } },
   hybrid: { training: { kind: 'hybrid', beta1: 0, beta2: 0.9 } },
 };
@@ -153,6 +153,7 @@ const smoke: ProfileSpec = {
 
 export const table2: ExperimentDefinition = {
   name: 'table2',
+  sharesRunsWith: ['table1'],
   title: 'Table 2: DSM vs hybrid training, ALS vs CAS, raw vs denoised',
   trainings: ['dsm', 'hybrid'],
   samplers: [

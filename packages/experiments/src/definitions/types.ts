@@ -68,6 +68,11 @@ export interface ExperimentDefinition {
   trainings: readonly TrainingKind[];
   samplers: readonly SamplerSpec[];
   outputs: readonly OutputKind[];
+  /**
+   * Experiments whose finished trained models and cells this one reuses
+   * when their configuration hashes match (table1 ⊂ table2).
+   */
+  sharesRunsWith?: readonly string[];
   /** A profile, or the reason it cannot run yet. */
   profiles: Record<ProfileName, ProfileSpec | { unavailable: string }>;
 }

@@ -220,6 +220,7 @@ export async function auditRun(
       ...ctx,
       store,
       experimentId: experiment.experimentId,
+      lookupExperimentIds: [experiment.experimentId],
       checkpointRoot: join(dir, 'checkpoints'),
       timings: {},
     };

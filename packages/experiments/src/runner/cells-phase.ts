@@ -26,7 +26,7 @@ export async function findFinishedCell(
   cell: ResolvedCell,
 ): Promise<Run | undefined> {
   const { runs } = await ctx.store.searchRuns({
-    experimentIds: [ctx.experimentId],
+    experimentIds: ctx.lookupExperimentIds,
     filter: {
       tags: { 'acsm.kind': 'cell', 'acsm.config_hash': cell.hash },
       status: 'FINISHED',

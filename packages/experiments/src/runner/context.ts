@@ -10,6 +10,11 @@ export interface RunContext {
   logger: Logger;
   store: TrackingStore;
   experimentId: string;
+  /**
+   * Where finished trained models and cells are looked up: this
+   * experiment first, then the experiments it shares runs with.
+   */
+  lookupExperimentIds: string[];
   backend: BackendInfo;
   /** Tags every run carries: code, environment, backend. */
   environmentTags: Record<string, string>;

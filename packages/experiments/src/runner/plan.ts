@@ -85,7 +85,9 @@ function samplerText(c: ExperimentConfig): string {
   const extra =
     s.sampler === 'cas'
       ? `η = ε/σ_L² = ${(s.stepSize / c.noise.sigmaMin ** 2).toPrecision(3)}`
-      : `noise ${s.noiseFirst ? 'before' : 'after'} the network call`;
+      : s.noiseFirst
+        ? 'noise first, before the network call'
+        : 'noise after the step';
   const levels =
     s.sampler === 'cas' && s.stepsPerLevel > 1
       ? `, ${(L - 1) * s.stepsPerLevel + 1} levels`

@@ -27,7 +27,7 @@ export interface TrainedModel {
 
 async function findTrainingRuns(ctx: RunContext, hash: string): Promise<Run[]> {
   const { runs } = await ctx.store.searchRuns({
-    experimentIds: [ctx.experimentId],
+    experimentIds: ctx.lookupExperimentIds,
     filter: { tags: { 'acsm.kind': 'train', 'acsm.training_hash': hash } },
   });
   return runs.sort((a, b) => b.info.startTime - a.info.startTime);
