@@ -41,6 +41,12 @@ export {
   spectralNormalized,
 } from './layers/spectral-norm';
 export { conv2dSame, meanPool2 } from './layers/conv';
+export { groupNorm, groupNormSpecs } from './layers/group-norm';
+export type { GroupNormLayer } from './layers/group-norm';
+export { applyNin, ninSpecs } from './layers/nin';
+export type { NinLayer } from './layers/nin';
+export { attnBlock, attnBlockSpecs } from './layers/attention';
+export type { AttnBlockLayer } from './layers/attention';
 export { ncsnv2, ncsnv2Deeper } from './ncsnv2';
 export type {
   NCSNv2Config,
@@ -48,6 +54,13 @@ export type {
   NCSNv2Network,
   NCSNv2Options,
 } from './ncsnv2';
+export {
+  UNET_DEFAULTS,
+  UNET_GROUP_NORM_EPS,
+  unet,
+  unetTorchLayout,
+} from './unet';
+export type { TorchTensor, UNetConfig, UNetNetwork } from './unet';
 export { bigganDiscriminator } from './biggan-discriminator';
 export type { BigGANDiscriminatorConfig } from './biggan-discriminator';
 export { toyDiscriminator, toyMlp, toyScoreNetwork } from './toy-mlp';

@@ -5,11 +5,13 @@ import { ncsnv2 } from './ncsnv2';
 import { paramCount } from './params';
 import { NETWORK_KINDS, createNetwork, describeNetwork } from './registry';
 import { toyDiscriminator } from './toy-mlp';
+import { unet } from './unet';
 
 test('createNetwork rebuilds a network from its description', () => {
   for (const network of [
     ncsnv2({ ngf: 4, channels: 3, imageSize: 32 }),
     toyDiscriminator({ width: 8 }),
+    unet({ ch: 8, chMult: [1, 2], groups: 4, imageSize: 32 }),
   ]) {
     const copy = createNetwork(
       JSON.parse(JSON.stringify(describeNetwork(network))),
@@ -22,8 +24,8 @@ test('createNetwork rebuilds a network from its description', () => {
 
 test('createNetwork names unknown kinds and unknown config fields', () => {
   assert.throws(
-    () => createNetwork({ kind: 'unet', config: {} }),
-    new RegExp(`unknown kind 'unet', known: ${NETWORK_KINDS.join(', ')}`),
+    () => createNetwork({ kind: 'resnet', config: {} }),
+    new RegExp(`unknown kind 'resnet', known: ${NETWORK_KINDS.join(', ')}`),
   );
   assert.throws(
     () =>

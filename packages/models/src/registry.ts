@@ -5,6 +5,7 @@ import type { BigGANDiscriminatorConfig } from './biggan-discriminator';
 import { ncsnv2, ncsnv2Deeper, type NCSNv2Config } from './ncsnv2';
 import type { AnyNetwork, NetworkDescription } from './network';
 import { toyMlp, type ToyMlpConfig } from './toy-mlp';
+import { unet, type UNetConfig } from './unet';
 
 /** The config type of each network kind. */
 export interface NetworkConfigs {
@@ -12,6 +13,7 @@ export interface NetworkConfigs {
   'ncsnv2-deeper': NCSNv2Config;
   'biggan-discriminator': BigGANDiscriminatorConfig;
   'toy-mlp': ToyMlpConfig;
+  unet: UNetConfig;
 }
 
 /** Every network kind. */
@@ -24,6 +26,7 @@ const FACTORIES: {
   'ncsnv2-deeper': (c) => ncsnv2Deeper(c),
   'biggan-discriminator': (c) => bigganDiscriminator(c),
   'toy-mlp': (c) => toyMlp(c),
+  unet: (c) => unet(c),
 };
 
 /** The registered kinds, in a stable order. */

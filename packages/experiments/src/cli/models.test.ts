@@ -33,6 +33,16 @@ test('acsm models summary prints layers, shapes and the count', () => {
     ok.stdout,
     /^29,694,083 parameters; PAPER\.md §7 gives 29\.69 M$/m,
   );
+  const u = run(['summary', 'unet-cifar10']);
+  assert.equal(u.status, 0, u.stderr);
+  assert.match(
+    u.stdout,
+    /^downblocks\.5\.Q +65792 +weights \[256, 256\], bias \[256\]$/m,
+  );
+  assert.match(
+    u.stdout,
+    /^32,856,707 parameters; PAPER\.md §7 gives 32\.86 M$/m,
+  );
   const bad = run(['summary', 'resnet']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown model 'resnet'; known: ncsnv2-cifar10, /);

@@ -57,6 +57,19 @@ export const MODEL_PRESETS: Record<string, Preset> = {
       depth: 5,
     }),
   },
+  'unet-cifar10': {
+    use: 'score network, CIFAR-10 32×32 (UNet, ch 128)',
+    paper: '32.86 M',
+    build: paperNet('unet', {
+      ch: 128,
+      chMult: [1, 2, 2, 2],
+      numResBlocks: 2,
+      attnResolutions: [16],
+      groups: 32,
+      channels: 3,
+      imageSize: 32,
+    }),
+  },
   'biggan-d-32': {
     use: 'discriminator of hybrid runs, 32×32 (ch 64)',
     paper: '4.20 M',

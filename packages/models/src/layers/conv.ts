@@ -6,7 +6,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamScope, ParamSpec } from '../params';
 import type { Init } from '../params';
-import { torchDefault, xavierUniform } from './init';
+import {
+  constant,
+  scaledXavierUniform,
+  torchDefault,
+  xavierUniform,
+} from './init';
 
 /** A 2-D convolution layer as data: shapes and where its params live. */
 export interface ConvLayer {
@@ -59,6 +64,21 @@ export function convSpecs(layer: ConvLayer, init: WeightInit): ParamSpec[] {
     });
   }
   return specs;
+}
+
+/**
+ * Specs of a conv initialised by the UNet's `init_weights(scale)`:
+ * weight U(±√(3·scale/(fan_in + fan_out))) (fans × k²), zero bias.
+ */
+export function scaledConvSpecs(layer: ConvLayer, scale: number): ParamSpec[] {
+  const k2 = layer.kernelSize ** 2;
+  const [fanIn, fanOut] = [layer.inChannels * k2, layer.outChannels * k2];
+  return convSpecs(layer, 'torch').map((spec) => ({
+    ...spec,
+    init: spec.name.endsWith('.bias')
+      ? constant(0)
+      : scaledXavierUniform(fanIn, fanOut, scale),
+  }));
 }
 
 /** What a conv does after the convolution and the bias. */

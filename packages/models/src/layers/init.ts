@@ -23,3 +23,15 @@ export function normal(mean: number, std: number): Init {
 export function constant(value: number): Init {
   return { kind: 'constant', value };
 }
+
+/**
+ * The UNet's `init_weights` and `Nin` initialiser: xavier_uniform with
+ * gain √(scale/2), i.e. U(±√(3·scale/(fan_in + fan_out))).
+ */
+export function scaledXavierUniform(
+  fanIn: number,
+  fanOut: number,
+  scale: number,
+): Init {
+  return { kind: 'uniform', bound: Math.sqrt((3 * scale) / (fanIn + fanOut)) };
+}
