@@ -2,9 +2,10 @@ import {
   bigganDiscriminator,
   ncsnv2,
   ncsnv2Deeper,
+  unet,
   type AnyNetwork,
 } from '@acsm/models';
-import { ConfigError, type ExperimentConfig } from '../config';
+import type { ExperimentConfig } from '../config';
 
 /** Image shape [H, W, C] of a dataset. */
 export type ImageSize = readonly [number, number, number];
@@ -22,7 +23,8 @@ export function scoreNetworkOf(
     case 'ncsnv2-deeper':
       return ncsnv2Deeper({ ngf, depth, dilation, ...image });
     case 'unet':
-      throw new ConfigError('model.network unet: not available yet');
+      // The paper's UNet (PAPER.md §7): ngf is its base width ch.
+      return unet({ ch: ngf, ...image });
   }
 }
 
