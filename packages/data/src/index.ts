@@ -31,13 +31,27 @@ export {
   CIFAR10_ARCHIVE_MD5,
   CIFAR10_BATCH_RECORDS,
   CIFAR10_DIR,
+  CIFAR10_MANIFEST,
   CIFAR10_RECORD_BYTES,
   CIFAR10_SPLITS,
   CIFAR10_URL,
   cifar10Files,
+  cifar10MissingMessage,
+  cifar10Root,
   loadCifar10,
   readCifar10Batch,
+  readCifar10Manifest,
 } from './cifar10';
+export type {
+  Cifar10Progress,
+  Cifar10Source,
+  EnsureCifar10Options,
+} from './cifar10-ensure';
+export { describeCifar10Source, ensureCifar10 } from './cifar10-ensure';
+export type { DownloadOptions } from './download';
+export { downloadVerified, fileMd5 } from './download';
+export type { TarEntry } from './tar';
+export { readTar, safeMemberName } from './tar';
 export type { IdxArray } from './idx';
 export { parseIdx, readIdxFile } from './idx';
 export type {
