@@ -1,7 +1,23 @@
 export type { ImageDataset, ImageShape } from './dataset';
 export { contentChecksum, gather, subset } from './dataset';
-export type { MnistSplit } from './mnist';
+export type {
+  LoadMnistOptions,
+  MnistDataset,
+  MnistOrigin,
+  MnistSource,
+  MnistSplit,
+  MnistVerification,
+} from './mnist';
+export type { MnistIdxFiles } from './mnist-idx';
 export {
+  findMnistIdx,
+  MNIST_IDX_FILES,
+  MNIST_IDX_MD5,
+  mnistIdxDir,
+  mnistIdxMissingMessage,
+} from './mnist-idx';
+export {
+  describeMnistSource,
   loadMnist,
   MNIST_SIZE,
   MNIST_SOURCE_SHA256,
@@ -53,7 +69,7 @@ export { downloadVerified, fileMd5 } from './download';
 export type { TarEntry } from './tar';
 export { readTar, safeMemberName } from './tar';
 export type { IdxArray } from './idx';
-export { parseIdx, readIdxFile } from './idx';
+export { decodeIdxFile, parseIdx, readIdxFile } from './idx';
 export type {
   FashionMnistSplit,
   LoadFashionMnistOptions,
