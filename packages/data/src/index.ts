@@ -26,7 +26,14 @@ export {
   MNIST_TRAIN_SIZE,
 } from './mnist';
 export type { Batch, BatchAtOptions, BatchesOptions } from './batch';
-export { batchAt, batches, imagesTensor, stepsPerEpoch } from './batch';
+export {
+  batchAt,
+  batches,
+  flipLeftRight,
+  flipMask,
+  imagesTensor,
+  stepsPerEpoch,
+} from './batch';
 export { permutation } from './random';
 export type {
   SwissRollOptions,
