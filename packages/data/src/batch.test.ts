@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { batchAt, batches, imagesTensor, stepsPerEpoch } from './batch';
+import {
+  batchAt,
+  batches,
+  flipLeftRight,
+  flipMask,
+  imagesTensor,
+  stepsPerEpoch,
+} from './batch';
 import { contentChecksum, ImageDataset } from './dataset';
 import { loadMnist } from './mnist';
 
@@ -125,4 +132,94 @@ test('batchAt on MNIST train: [64, 28, 28, 1] in [0, 1], as a tensor', () => {
   assert.deepEqual(x.dataSync(), b.images);
   x.dispose();
   assert.equal(tf.memory().numTensors, before);
+});
+
+/** [n, h, w, c] with every value distinct: no image is its own mirror. */
+function patternDataset(n: number, h: number, w: number, c: number) {
+  const size = n * h * w * c;
+  const images = Float32Array.from({ length: size }, (_, k) => k / size);
+  const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
+  const ds: ImageDataset = {
+    images,
+    labels,
+    shape: [n, h, w, c],
+    source: 'test',
+    split: 'all',
+    checksum: contentChecksum(images, labels),
+    sourceChecksum: '',
+  };
+  return ds;
+}
+
+test('flipLeftRight: mirrors the columns of one image in place', () => {
+  // one image 1×3×2: pixels (a0 a1) (b0 b1) (c0 c1) → (c) (b) (a)
+  const x = Float32Array.from([1, 2, 3, 4, 5, 6]);
+  flipLeftRight(x, [1, 1, 3, 2], 0);
+  assert.deepEqual([...x], [5, 6, 3, 4, 1, 2]);
+  flipLeftRight(x, [1, 1, 3, 2], 0);
+  assert.deepEqual([...x], [1, 2, 3, 4, 5, 6]);
+  // image 1 of two 2×2×1: only it changes
+  const y = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  flipLeftRight(y, [2, 2, 2, 1], 1);
+  assert.deepEqual([...y], [1, 2, 3, 4, 6, 5, 8, 7]);
+  assert.throws(
+    () => flipLeftRight(y, [2, 2, 2, 1], 2),
+    /flipLeftRight: image 2 out of range \[0, 2\)/,
+  );
+});
+
+test('batchAt: flip is off by default', () => {
+  const ds = patternDataset(20, 3, 5, 2);
+  const b = batchAt(ds, { batchSize: 8, seed: 1, step: 3 });
+  assert.deepEqual([...b.flipped], new Array(8).fill(0));
+  const size = 3 * 5 * 2;
+  b.indices.forEach((k, i) =>
+    assert.deepEqual(
+      b.images.subarray(i * size, (i + 1) * size),
+      ds.images.subarray(k * size, (k + 1) * size),
+    ),
+  );
+});
+
+test('batchAt: a flipped example is exactly the mirrored image', () => {
+  const ds = patternDataset(40, 3, 5, 2);
+  const plain = batchAt(ds, { batchSize: 16, seed: 4, step: 7 });
+  const flipped = batchAt(ds, { batchSize: 16, seed: 4, step: 7, flip: true });
+  assert.deepEqual(flipped.indices, plain.indices);
+  assert.ok(flipped.flipped.some((f) => f === 1));
+  assert.ok(flipped.flipped.some((f) => f === 0));
+  const before = tf.memory().numTensors;
+  // reference: tf.reverse along the width axis of [B, H, W, C]
+  const mirrored = tf.tidy(() => tf.reverse(imagesTensor(plain), 2));
+  const reference = mirrored.dataSync();
+  mirrored.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  const size = 3 * 5 * 2;
+  for (let i = 0; i < 16; i++) {
+    const part = (x: Float32Array) => x.subarray(i * size, (i + 1) * size);
+    const expected = flipped.flipped[i] ? reference : plain.images;
+    assert.deepEqual(part(flipped.images), part(expected as Float32Array));
+  }
+});
+
+test('batchAt: flips are deterministic in (seed, step), about half', () => {
+  const ds = patternDataset(64, 2, 2, 1);
+  const opts = { batchSize: 16, seed: 9, flip: true };
+  const a = batchAt(ds, { ...opts, step: 5 });
+  const resumed = batchAt(patternDataset(64, 2, 2, 1), { ...opts, step: 5 });
+  assert.deepEqual(resumed.flipped, a.flipped);
+  assert.deepEqual(resumed.images, a.images);
+  assert.deepEqual(a.flipped, flipMask(9, 5, 16));
+  assert.notDeepEqual(flipMask(9, 6, 16), a.flipped);
+  assert.notDeepEqual(flipMask(10, 5, 16), a.flipped);
+  // 200 steps × 16 = 3200 fair coins: sd 28.3; allow 5 sd (±141)
+  let heads = 0;
+  for (let step = 0; step < 200; step++) {
+    heads += batchAt(ds, { ...opts, step }).flipped.reduce((s, f) => s + f);
+  }
+  assert.ok(Math.abs(heads - 1600) <= 141, `${heads} of 3200 flipped`);
+  const epoch = [
+    ...batches(ds, { batchSize: 16, seed: 9, epoch: 1, flip: true }),
+  ];
+  epoch.forEach((b) => assert.deepEqual(b.flipped, flipMask(9, b.step, 16)));
 });

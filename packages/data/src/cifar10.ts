@@ -94,20 +94,52 @@ export function readCifar10Batch(
   return { images, labels };
 }
 
-function missingDataMessage(root: string | undefined): string {
+/** Written beside the batches at extraction: `<sha256>  <file>` lines. */
+export const CIFAR10_MANIFEST = 'SHA256SUMS';
+
+/** The folder that holds cifar-10-batches-bin/: `dir` or ACSM_DATA_DIR. */
+export function cifar10Root(dir?: string): string | undefined {
+  return dir ?? process.env['ACSM_DATA_DIR'];
+}
+
+/** How to provide the data, for an error or a dry run. */
+export function cifar10MissingMessage(root: string | undefined): string {
   const where =
     root === undefined
       ? 'no directory given and ACSM_DATA_DIR is unset'
       : `${join(root, CIFAR10_DIR)} does not exist`;
   return (
-    `loadCifar10: ${where}. Download ${CIFAR10_ARCHIVE} ` +
+    `${where}. Download ${CIFAR10_ARCHIVE} ` +
     `(${CIFAR10_URL}, MD5 ${CIFAR10_ARCHIVE_MD5}), extract it, and set ` +
     `ACSM_DATA_DIR (or pass dir) to the folder that contains the ` +
-    `extracted ${CIFAR10_DIR}/`
+    `extracted ${CIFAR10_DIR}/; or let ensureCifar10 download it ` +
+    `(download: true)`
   );
 }
 
-function readBatchFile(path: string, records: number): Uint8Array {
+/** The manifest of `folder` as file → sha256, or undefined if none. */
+export function readCifar10Manifest(
+  folder: string,
+): Record<string, string> | undefined {
+  const path = join(folder, CIFAR10_MANIFEST);
+  if (!existsSync(path)) return undefined;
+  const entries = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const m = /^([0-9a-f]{64}) {2}(\S+)$/.exec(line);
+      if (!m)
+        throw new Error(`${path}: malformed line ${JSON.stringify(line)}`);
+      return [m[2], m[1]];
+    });
+  return Object.fromEntries(entries);
+}
+
+function readBatchFile(
+  path: string,
+  records: number,
+  sha256: string | undefined,
+): Uint8Array {
   if (!existsSync(path)) {
     throw new Error(`loadCifar10: ${path} is missing`);
   }
@@ -120,15 +152,24 @@ function readBatchFile(path: string, records: number): Uint8Array {
         (size < expected ? '; the file is truncated' : ''),
     );
   }
-  return readFileSync(path);
+  const bytes = readFileSync(path);
+  const got = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== undefined && got !== sha256) {
+    throw new Error(
+      `loadCifar10: ${path} has sha256 ${got}, but ${CIFAR10_MANIFEST} ` +
+        `recorded ${sha256} when it was extracted (changed since)`,
+    );
+  }
+  return bytes;
 }
 
 /**
  * CIFAR-10 from the extracted binary batches under `dir` (or
  * ACSM_DATA_DIR) as [N, 32, 32, 3] in [0, 1]: 'train' is
  * data_batch_1..5.bin (50 000), 'test' is test_batch.bin (10 000).
- * Every file is read and checked before the dataset is built.
- * TODO: no download here; the runner must fetch and check the MD5.
+ * Every file is read and checked (size; sha256 against the folder's
+ * SHA256SUMS when `ensureCifar10` wrote one) before the dataset is built.
+ * Reads only local files: `ensureCifar10` downloads and extracts.
  */
 export function loadCifar10(options: LoadCifar10Options): ImageDataset {
   const { split, recordsPerBatch = CIFAR10_BATCH_RECORDS } = options;
@@ -144,12 +185,17 @@ export function loadCifar10(options: LoadCifar10Options): ImageDataset {
         `got ${recordsPerBatch}`,
     );
   }
-  const root = options.dir ?? process.env['ACSM_DATA_DIR'];
+  const root = cifar10Root(options.dir);
   if (root === undefined || !existsSync(join(root, CIFAR10_DIR))) {
-    throw new Error(missingDataMessage(root));
+    throw new Error(`loadCifar10: ${cifar10MissingMessage(root)}`);
   }
-  const paths = cifar10Files(split).map((f) => join(root, CIFAR10_DIR, f));
-  const raw = paths.map((p) => readBatchFile(p, recordsPerBatch));
+  const folder = join(root, CIFAR10_DIR);
+  const manifest = readCifar10Manifest(folder) ?? {};
+  const files = cifar10Files(split);
+  const paths = files.map((f) => join(folder, f));
+  const raw = paths.map((p, k) =>
+    readBatchFile(p, recordsPerBatch, manifest[files[k]]),
+  );
   const batches = raw.map((bytes, k) => readCifar10Batch(bytes, paths[k]));
   return assemble(batches, raw, split);
 }

