@@ -75,50 +75,116 @@ function checkSize(op: string, name: string, v: number): void {
 const clip8 = (sum: number) =>
   Math.min(255, Math.max(0, sum >> PRECISION_BITS));
 
-/** Horizontal pass over rows [y0, y1) of `src` (PIL's ResampleHorizontal). */
-function resampleRows(src: RgbImage, ax: AxisWeights, y0: number, y1: number) {
-  const outW = ax.count.length;
-  const out = new Uint8Array((y1 - y0) * outW * 3);
-  for (let y = y0; y < y1; y++) {
-    const row = y * src.width * 3;
-    for (let o = 0; o < outW; o++) {
-      const base = row + ax.first[o] * 3;
-      const wk = o * ax.taps;
-      let r = HALF,
-        g = HALF,
-        b = HALF;
-      for (let k = 0; k < ax.count[o]; k++) {
-        const w = ax.weights[wk + k];
-        r += src.data[base + 3 * k] * w;
-        g += src.data[base + 3 * k + 1] * w;
-        b += src.data[base + 3 * k + 2] * w;
-      }
-      const at = ((y - y0) * outW + o) * 3;
-      out[at] = clip8(r);
-      out[at + 1] = clip8(g);
-      out[at + 2] = clip8(b);
-    }
-  }
-  return { width: outW, height: y1 - y0, data: out };
+/** Output pixels [from, from + size) along one axis. */
+interface Span {
+  readonly from: number;
+  readonly size: number;
 }
 
-/** Vertical pass; row first[o] - y0 of `src` is input row first[o]. */
-function resampleColumns(src: RgbImage, ax: AxisWeights, y0: number) {
-  const outH = ax.count.length;
-  const stride = src.width * 3;
-  const out = new Uint8Array(outH * stride);
-  for (let o = 0; o < outH; o++) {
-    const top = (ax.first[o] - y0) * stride;
-    const wk = o * ax.taps;
-    for (let i = 0; i < stride; i++) {
-      let sum = HALF;
-      for (let k = 0; k < ax.count[o]; k++) {
-        sum += src.data[top + k * stride + i] * ax.weights[wk + k];
+/**
+ * Horizontal pass (PIL's ResampleHorizontal_8bpc) over input rows
+ * [y0, y1), for the output columns of `xs` only.
+ */
+function resampleRows(
+  src: RgbImage,
+  ax: AxisWeights,
+  rows: Span,
+  xs: Span,
+): RgbImage {
+  const { first, count, weights, taps } = ax;
+  const input = src.data;
+  const out = new Uint8Array(rows.size * xs.size * 3);
+  let at = 0;
+  for (let y = rows.from; y < rows.from + rows.size; y++) {
+    const row = y * src.width * 3;
+    for (let o = xs.from; o < xs.from + xs.size; o++) {
+      const base = row + first[o] * 3;
+      const wk = o * taps;
+      let r = HALF;
+      let g = HALF;
+      let b = HALF;
+      for (let k = 0, p = base; k < count[o]; k++, p += 3) {
+        const w = weights[wk + k];
+        r += input[p] * w;
+        g += input[p + 1] * w;
+        b += input[p + 2] * w;
       }
-      out[o * stride + i] = clip8(sum);
+      out[at++] = clip8(r);
+      out[at++] = clip8(g);
+      out[at++] = clip8(b);
     }
   }
-  return { width: src.width, height: outH, data: out };
+  return { width: xs.size, height: rows.size, data: out };
+}
+
+/**
+ * Vertical pass (PIL's ResampleVertical_8bpc) for the output rows of
+ * `ys`; row r of `src` is input row r + y0.
+ */
+function resampleColumns(
+  src: RgbImage,
+  ax: AxisWeights,
+  y0: number,
+  ys: Span,
+): RgbImage {
+  const { first, count, weights, taps } = ax;
+  const input = src.data;
+  const stride = src.width * 3;
+  const out = new Uint8Array(ys.size * stride);
+  let at = 0;
+  for (let o = ys.from; o < ys.from + ys.size; o++) {
+    const top = (first[o] - y0) * stride;
+    const wk = o * taps;
+    for (let i = 0; i < stride; i++) {
+      let sum = HALF;
+      for (let k = 0, p = top + i; k < count[o]; k++, p += stride) {
+        sum += input[p] * weights[wk + k];
+      }
+      out[at++] = clip8(sum);
+    }
+  }
+  return { width: src.width, height: ys.size, data: out };
+}
+
+/** The w × h window of `image` at (x, y), copied. */
+function cut(image: RgbImage, x: number, y: number, w: number, h: number) {
+  const out = new Uint8Array(w * h * 3);
+  for (let r = 0; r < h; r++) {
+    const from = ((y + r) * image.width + x) * 3;
+    out.set(image.data.subarray(from, from + w * 3), r * w * 3);
+  }
+  return { width: w, height: h, data: out };
+}
+
+/**
+ * The window xs × ys of PIL's resize of `image` to width × height,
+ * computing only what the window needs (each output pixel depends only
+ * on its own row and column weights, so the values are PIL's).
+ */
+function resizeWindow(
+  image: RgbImage,
+  width: number,
+  height: number,
+  xs: Span,
+  ys: Span,
+): RgbImage {
+  const vertical = bilinearWeights(image.height, height);
+  const resampleY = height !== image.height;
+  let out: RgbImage;
+  let y0 = 0; // row r of `out` is input row r + y0
+  if (width !== image.width) {
+    const last = ys.from + ys.size - 1;
+    y0 = resampleY ? vertical.first[ys.from] : ys.from;
+    const y1 = resampleY
+      ? vertical.first[last] + vertical.count[last]
+      : last + 1;
+    const horizontal = bilinearWeights(image.width, width);
+    out = resampleRows(image, horizontal, { from: y0, size: y1 - y0 }, xs);
+  } else {
+    out = cut(image, xs.from, 0, xs.size, image.height);
+  }
+  if (resampleY) return resampleColumns(out, vertical, y0, ys);
+  return cut(out, 0, ys.from - y0, out.width, ys.size);
 }
 
 /**
@@ -134,16 +200,8 @@ export function resizeBilinear(
   checkImage('resizeBilinear', image);
   checkSize('resizeBilinear', 'width', width);
   checkSize('resizeBilinear', 'height', height);
-  let out: RgbImage = image;
-  const vertical = bilinearWeights(image.height, height);
-  // Input rows [y0, y1) are the ones the vertical pass reads.
-  const y0 = width !== image.width ? vertical.first[0] : 0;
-  if (width !== image.width) {
-    const y1 = vertical.first[height - 1] + vertical.count[height - 1];
-    out = resampleRows(image, bilinearWeights(image.width, width), y0, y1);
-  }
-  if (height !== image.height) out = resampleColumns(out, vertical, y0);
-  return out === image ? { ...image, data: image.data.slice() } : out;
+  const xs = { from: 0, size: width };
+  return resizeWindow(image, width, height, xs, { from: 0, size: height });
 }
 
 function checkImage(op: string, image: RgbImage): void {
@@ -184,6 +242,18 @@ export function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
+/** torchvision's centre-crop offset: round((from − to) / 2), ties even. */
+const cropOffset = (from: number, to: number) => roundHalfEven((from - to) / 2);
+
+function checkCrop(op: string, width: number, height: number, size: number) {
+  if (width < size || height < size) {
+    throw new Error(
+      `${op}: image ${width}×${height} is smaller than the crop ` +
+        `${size}×${size} (padding is not implemented)`,
+    );
+  }
+}
+
 /**
  * torchvision's CenterCrop(size) of an image at least `size` on each
  * side: top = round((H − size) / 2), left = round((W − size) / 2), with
@@ -192,29 +262,23 @@ export function roundHalfEven(x: number): number {
 export function centerCrop(image: RgbImage, size: number): RgbImage {
   checkImage('centerCrop', image);
   checkSize('centerCrop', 'size', size);
-  if (image.width < size || image.height < size) {
-    throw new Error(
-      `centerCrop: image ${image.width}×${image.height} is smaller than ` +
-        `the crop ${size}×${size} (padding is not implemented)`,
-    );
-  }
-  const top = roundHalfEven((image.height - size) / 2);
-  const left = roundHalfEven((image.width - size) / 2);
-  const out = new Uint8Array(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    const from = ((top + y) * image.width + left) * 3;
-    out.set(image.data.subarray(from, from + size * 3), y * size * 3);
-  }
-  return { width: size, height: size, data: out };
+  const { width, height } = image;
+  checkCrop('centerCrop', width, height, size);
+  const left = cropOffset(width, size);
+  return cut(image, left, cropOffset(height, size), size, size);
 }
 
 /**
  * The LSUN transform of the authors' code before ToTensor:
  * Resize(size) (shorter side, PIL bilinear with antialiasing) then
- * CenterCrop(size). Returns [size, size, 3] bytes.
+ * CenterCrop(size). Returns [size, size, 3] bytes; only the pixels
+ * inside the crop are computed.
  */
 export function resizeCenterCrop(image: RgbImage, size: number): RgbImage {
-  const target = shorterSideSize(image.width, image.height, size);
-  const resized = resizeBilinear(image, target.width, target.height);
-  return centerCrop(resized, size);
+  checkImage('resizeCenterCrop', image);
+  const { width, height } = shorterSideSize(image.width, image.height, size);
+  checkCrop('resizeCenterCrop', width, height, size);
+  const xs = { from: cropOffset(width, size), size };
+  const ys = { from: cropOffset(height, size), size };
+  return resizeWindow(image, width, height, xs, ys);
 }
