@@ -82,7 +82,7 @@ export interface LoadLsunOptions {
    * $ACSM_CACHE_DIR, else .cache/acsm.
    */
   readonly cacheDir?: string | false;
-  /** Images decoded at once (default: the available parallelism). */
+  /** Images decoded at once (default: twice the available parallelism). */
   readonly concurrency?: number;
   /** Called after each decoded image and each cache chunk read. */
   readonly onProgress?: (progress: LsunProgress) => void;
@@ -305,7 +305,7 @@ export async function loadLsun(
   options: LoadLsunOptions = {},
 ): Promise<LsunDataset> {
   const size = options.imageSize ?? LSUN_IMAGE_SIZE;
-  const concurrency = options.concurrency ?? availableParallelism();
+  const concurrency = options.concurrency ?? 2 * availableParallelism();
   checkOptions('loadLsun', size, concurrency);
   const cacheDir =
     options.cacheDir ?? process.env['ACSM_CACHE_DIR'] ?? '.cache/acsm';
