@@ -311,14 +311,17 @@ export async function loadLsun(
     options.cacheDir ?? process.env['ACSM_CACHE_DIR'] ?? '.cache/acsm';
   const index = openIndex(options.path);
   try {
-    const file =
-      cacheDir === false ? undefined : cacheFile(cacheDir, index, size);
-    const cached = file && readCache(file, index, size, options.onProgress);
+    if (cacheDir === false) {
+      const decoded = await decodeAll(index, size, concurrency, options);
+      return assemble(index, size, decoded, undefined, false);
+    }
+    const file = cacheFile(cacheDir, index, size);
+    const cached = readCache(file, index, size, options.onProgress);
     if (cached) return cached;
-    if (file) prepareCacheDir(cacheDir as string);
+    prepareCacheDir(cacheDir);
     const decoded = await decodeAll(index, size, concurrency, options);
     const dataset = assemble(index, size, decoded, file, false);
-    if (file) writeCache(file, index, dataset);
+    writeCache(file, index, dataset);
     return dataset;
   } finally {
     index.close();
