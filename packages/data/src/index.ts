@@ -87,3 +87,32 @@ export {
   fashionMnistDir,
   loadFashionMnist,
 } from './fashion-mnist';
+export type {
+  LoadLsunOptions,
+  LsunDataset,
+  LsunProgress,
+  LsunSourceInfo,
+  LsunSourceKind,
+} from './lsun';
+export {
+  describeLsunSource,
+  gatherLsun,
+  loadLsun,
+  LSUN_CHURCH_TRAIN_SIZE,
+  LSUN_IMAGE_EXTENSIONS,
+  LSUN_IMAGE_SIZE,
+  LSUN_LMDB_DIR,
+  LSUN_URL,
+} from './lsun';
+export type { RgbImage } from './resize';
+export {
+  bilinearWeights,
+  centerCrop,
+  resizeBilinear,
+  resizeCenterCrop,
+  roundHalfEven,
+  shorterSideSize,
+} from './resize';
+export { decodeRgb } from './decode';
+export type { LmdbEntry, LmdbFile } from './lmdb';
+export { closeLmdb, lmdbEntries, openLmdb } from './lmdb';
