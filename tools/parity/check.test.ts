@@ -13,13 +13,14 @@ import {
   disposeParams,
   ncsnv2,
   paramCount,
+  unet,
   type AnyNetwork,
   type Params,
 } from '@acsm/models';
 import type { ForwardMode } from './export-format';
 import { permute } from './layouts';
 import type { ParityNetwork } from './networks';
-import { checkNetwork, formatTable, PARITY_BOUND } from './parity';
+import { checkNetwork, formatTable, PARITY_BOUND, rowPasses } from './parity';
 import { readExportManifest } from './export-format';
 import {
   asTorchState,
@@ -50,6 +51,23 @@ const D: ParityNetwork = {
   modes: ['eval', 'train'],
   output: 'vector',
   ignore: [{ pattern: /\.sv0$/, reason: 'logging only' }],
+};
+
+const UNET: ParityNetwork = {
+  id: 'tiny-unet',
+  authors: { config: 'test.yml', role: 'score' },
+  ours: () =>
+    unet({
+      ch: 4,
+      chMult: [1, 2],
+      numResBlocks: 1,
+      attnResolutions: [4],
+      groups: 2,
+      imageSize: 8,
+    }),
+  modes: ['eval'],
+  output: 'nchw',
+  layouts: [{ pattern: /\.weights$/, layout: 'oi' }],
 };
 
 /** What the exporter would write if theirs were ours, seeded. */
@@ -113,13 +131,14 @@ function hostOf(t: tf.Tensor) {
 test('checkNetwork: identical weights, zero differences, no leak', async () => {
   const dir = join(root, 'same');
   await mkdir(dir);
-  await writeFakeExport(dir, [await fakeOf(SCORE, 1), await fakeOf(D, 2)]);
+  const fakes = [fakeOf(SCORE, 1), fakeOf(D, 2), fakeOf(UNET, 4)];
+  await writeFakeExport(dir, await Promise.all(fakes));
   const manifest = await readExportManifest(dir);
   const before = tf.memory().numTensors;
-  const rows = [
-    ...(await checkNetwork(dir, manifest, SCORE)),
-    ...(await checkNetwork(dir, manifest, D)),
-  ];
+  const rows = [];
+  for (const entry of [SCORE, D, UNET]) {
+    rows.push(...(await checkNetwork(dir, manifest, entry)));
+  }
   assert.equal(tf.memory().numTensors, before);
   assert.deepEqual(
     rows.map((r) => [r.network, r.compared, r.diff.maxAbs]),
@@ -128,9 +147,11 @@ test('checkNetwork: identical weights, zero differences, no leak', async () => {
       ['tiny-d', 'eval output', 0],
       ['tiny-d', 'train output', 0],
       ['tiny-d', 'train u0 after', 0],
+      ['tiny-unet', 'eval output', 0],
     ],
   );
   assert.ok(rows.every((r) => r.ourParams === r.theirParams));
+  assert.ok(rows.every((r) => r.ignoredParams === 0 && rowPasses(r)));
 });
 
 test('checkNetwork catches a perturbed weight and a stale u0', async () => {
@@ -155,28 +176,28 @@ test('checkNetwork catches a perturbed weight and a stale u0', async () => {
 
 test('formatTable: one aligned row per comparison, with the verdict', () => {
   const diff = (maxRel: number) => ({ maxAbs: maxRel * 2, maxRef: 2, maxRel });
+  const row = (network: string, counts: number[], maxRel: number) => ({
+    network,
+    compared: 'eval output',
+    ourParams: counts[0],
+    theirParams: counts[1],
+    ignoredParams: counts[2],
+    diff: diff(maxRel),
+  });
   const table = formatTable([
-    {
-      network: 'a',
-      compared: 'eval output',
-      ourParams: 10,
-      theirParams: 10,
-      diff: diff(1e-6),
-    },
-    {
-      network: 'bb',
-      compared: 'train output',
-      ourParams: 5,
-      theirParams: 5,
-      diff: diff(0.5),
-    },
+    row('a', [10, 10, 0], 1e-6),
+    row('bb', [5, 5, 0], 0.5),
+    row('c', [7, 9, 2], 1e-6),
+    row('d', [7, 9, 1], 1e-6),
   ]);
   assert.equal(
     table,
     [
-      'network  compared      ours  theirs  max rel  max abs',
-      'a        eval output     10      10  1.00e-6  2.00e-6  ok',
-      'bb       train output     5       5  5.00e-1  1.00e+0  FAIL',
+      'network  compared     ours  theirs  ignored  max rel  max abs',
+      'a        eval output    10      10        0  1.00e-6  2.00e-6  ok',
+      'bb       eval output     5       5        0  5.00e-1  1.00e+0  FAIL',
+      'c        eval output     7       9        2  1.00e-6  2.00e-6  ok',
+      'd        eval output     7       9        1  1.00e-6  2.00e-6  FAIL',
     ].join('\n'),
   );
 });

@@ -15,7 +15,8 @@ beside this file.
 JSON is a list of {"id", "config", "role", "modes", "batch", "seed",
 "redraw"}; role is "score" or "discriminator", modes a list of "eval" /
 "train", redraw a list of parameter names to redraw from U(-0.05, 0.05)
-(for a layer initialised to zero that would zero the output).
+(for a layer initialised at or near zero, whose term the comparison
+would not see).
 Nothing of the checkout is modified: optional modules that their data and
 evaluation code imports but that are not installed (tqdm, scipy, ...)
 are replaced by empty stand-ins at run time.

@@ -5,10 +5,11 @@ import {
   bigganDiscriminator,
   ncsnv2,
   ncsnv2Deeper,
+  unet,
   type AnyNetwork,
 } from '@acsm/models';
 import type { ForwardMode } from './export-format';
-import type { IgnoreRule, MappingRules } from './mapping';
+import type { IgnoreRule, LayoutRule, MappingRules } from './mapping';
 
 /** How their output maps to ours: images NCHW → NHWC, or [N] → [N, 1]. */
 export type OutputLayout = 'nchw' | 'vector';
@@ -33,8 +34,8 @@ export interface ParityNetwork extends MappingRules {
   readonly output: OutputLayout;
   /**
    * Their parameters that the exporter redraws from U(−0.05, 0.05) after
-   * building (seeded), for a layer that starts at zero and would make the
-   * output all zeros. Default none.
+   * building (seeded), for a layer that starts at or near zero and would
+   * hide a term from the comparison. Default none.
    */
   readonly redraw?: readonly string[];
 }
@@ -43,6 +44,43 @@ export interface ParityNetwork extends MappingRules {
 const BIGGAN_IGNORE: readonly IgnoreRule[] = [
   { pattern: /\.sv\d+$/, reason: "BigGAN SN's logging-only last σ" },
 ];
+
+/**
+ * Their UNet builds a time-embedding MLP that its forward reads only with
+ * `conditional`, which no config sets; ours has none.
+ */
+const UNET_IGNORE: readonly IgnoreRule[] = [
+  {
+    pattern: /^temb_dense\./,
+    reason: "the paper's UNet has no time embedding; built but unused",
+  },
+];
+
+/** Their `Nin.weights` is [out, in] (W·x); ours [in, out], as a linear's. */
+const UNET_LAYOUTS: readonly LayoutRule[] = [
+  { pattern: /\.weights$/, layout: 'oi' },
+];
+
+/**
+ * What the UNet entry redraws: the attention blocks' OUT weights, which
+ * start at scale 1e-10 (|w| < 1e-6: as built, attention moves the output
+ * by 6e-6 of its scale, under the bound), and every bias that starts at
+ * zero (the Nin maps', the down path's convs', GroupNorm's), so that a
+ * dropped or misplaced bias shows. Their output conv keeps PyTorch's
+ * default init (their `init_weights(self.out, scale=0)` is a no-op).
+ */
+export function unetRedraw(): string[] {
+  return unet()
+    .specs()
+    .filter(
+      (s) =>
+        s.name.endsWith('.OUT.weights') ||
+        (s.name.endsWith('.bias') &&
+          s.init.kind === 'constant' &&
+          s.init.value === 0),
+    )
+    .map((s) => s.name);
+}
 
 /**
  * The discriminator in both modes: 'eval' (both sides take one power step
@@ -81,17 +119,16 @@ export const PARITY_NETWORKS: readonly ParityNetwork[] = [
   },
   discriminator('biggan-d-32', 'cifar10_9999ema.yml', 32),
   discriminator('biggan-d-64', 'church.yml', 64),
-  // TODO(UNet): add the DDPM-style UNet once packages/models has it:
-  // { id: 'unet-cifar10',
-  //   authors: { config: 'cifar10_unet_9999_1e-4.yml', role: 'score' },
-  //   ours: () => unet({ ... }), modes: ['eval'], output: 'nchw',
-  //   ignore: [{ pattern: /^temb_dense\./,
-  //              reason: 'time embedding, unused without t' }],
-  //   layouts: [{ pattern: /\.weights$/, layout: ... }],
-  //   redraw: ['out.weight'] },
-  // Their `Nin.weights` [out, in] is no Conv2d/Linear weight, so it needs
-  // a layout rule (a new TorchLayout if ours is a 1×1 conv); their `out`
-  // conv starts at zero (init scale 0), hence the redraw.
+  {
+    id: 'unet-cifar10',
+    authors: { config: 'cifar10_unet_9999_1e-4.yml', role: 'score' },
+    ours: () => unet(),
+    modes: ['eval'],
+    output: 'nchw',
+    ignore: UNET_IGNORE,
+    layouts: UNET_LAYOUTS,
+    redraw: unetRedraw(),
+  },
 ];
 
 /** The entries named in ids (all when ids is empty); fails on unknown ones. */

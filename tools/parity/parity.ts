@@ -5,7 +5,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeParams, paramCount, type Params } from '@acsm/models';
+import { disposeParams, paramCount, sizeOf, type Params } from '@acsm/models';
 import { concat, difference, type Difference } from './compare';
 import {
   readExportedNetwork,
@@ -13,6 +13,7 @@ import {
   type ExportedNetwork,
   type ExportedRun,
   type ExportManifest,
+  type StateTensor,
 } from './export-format';
 import { nchwToNhwc, toOurLayout, type HostTensor } from './layouts';
 import { mappedParams, planMapping, type MappingPlan } from './mapping';
@@ -36,7 +37,10 @@ export interface ParityRow {
   /** 'eval output', 'train output' or 'train u0 after'. */
   readonly compared: string;
   readonly ourParams: number;
+  /** All of theirs, as their model counts them. */
   readonly theirParams: number;
+  /** Of theirParams, those the entry's ignore rules leave out. */
+  readonly ignoredParams: number;
   readonly diff: Difference;
 }
 
@@ -102,6 +106,7 @@ export async function checkNetwork(
     compared,
     ourParams: paramCount(ours),
     theirParams: entry.paramCount,
+    ignoredParams: ignoredParamCount(plan, entry.state),
     diff,
   });
   const rows: ParityRow[] = [];
@@ -127,6 +132,17 @@ export async function checkNetwork(
     const name = `${network.id} buffers after train`;
     return difference(name, concat(pairs.ours), concat(pairs.theirs));
   }
+}
+
+/** How many values their ignored parameters (not buffers) hold. */
+export function ignoredParamCount(
+  plan: MappingPlan,
+  state: readonly StateTensor[],
+): number {
+  const ignored = new Set(plan.ignored.map((i) => i.name));
+  return state
+    .filter((t) => t.kind === 'parameter' && ignored.has(t.name))
+    .reduce((total, t) => total + sizeOf(t.shape), 0);
 }
 
 /** The runs in the entry's order; fails if the export has others. */
@@ -222,17 +238,28 @@ export async function runParity(
   return { manifest, rows };
 }
 
+/**
+ * Whether a comparison passes: the max rel below the bound and our
+ * parameter count theirs less the ignored ones.
+ */
+export function rowPasses(r: ParityRow): boolean {
+  const counted = r.ourParams === r.theirParams - r.ignoredParams;
+  return counted && r.diff.maxRel < PARITY_BOUND;
+}
+
 /** The rows as an aligned text table, with the bound's verdict. */
 export function formatTable(rows: readonly ParityRow[]): string {
-  const head = ['network', 'compared', 'ours', 'theirs', 'max rel', 'max abs'];
+  const head = ['network', 'compared', 'ours', 'theirs', 'ignored'];
+  head.push('max rel', 'max abs');
   const body = rows.map((r) => [
     r.network,
     r.compared,
     String(r.ourParams),
     String(r.theirParams),
+    String(r.ignoredParams),
     r.diff.maxRel.toExponential(2),
     r.diff.maxAbs.toExponential(2),
-    r.diff.maxRel < PARITY_BOUND ? 'ok' : 'FAIL',
+    rowPasses(r) ? 'ok' : 'FAIL',
   ]);
   const all = [[...head, ''], ...body];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));

@@ -108,7 +108,8 @@ export async function writeFakeExport(
 
 /**
  * Our parameters as PyTorch would hold them: conv weights HWIO → OIHW,
- * linear weights [in, out] → [out, in], the rest as is.
+ * linear weights [in, out] → [out, in], the UNet's Nin `.weights` too but
+ * tagged 'unknown' (as the exporter tags them), the rest as is.
  */
 export function asTorchState(
   specs: readonly ParamSpec[],
@@ -131,6 +132,10 @@ export function asTorchState(
     }
     if (weight && s.shape.length === 2) {
       return { name: s.name, kind, layout: 'oi', ...permute(ours, [1, 0]) };
+    }
+    if (s.name.endsWith('.weights') && s.shape.length === 2) {
+      const t = permute(ours, [1, 0]);
+      return { name: s.name, kind, layout: 'unknown', ...t };
     }
     return { name: s.name, kind, layout: 'plain', ...ours };
   });
