@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CIFAR10_DIR,
   describeCifar10Source,
+  describeLsunSource,
   describeMnistSource,
 } from '@acsm/data';
 import type { DatasetName, MetricName } from '../config';
@@ -72,6 +72,29 @@ function cifar10Source(): DataSourceInfo {
   };
 }
 
+function lsunSource(): { info: DataSourceInfo; count?: number } {
+  const howToProvide =
+    'LSUN cannot be downloaded by acsm: get church_outdoor_train_lmdb ' +
+    "with the LSUN project's download script, or a folder of images, and " +
+    'put it under $ACSM_DATA_DIR/lsun/';
+  try {
+    const src = describeLsunSource();
+    const info = {
+      where: `${src.path} (${src.kind}, ${src.count} images)`,
+      checksum: `sha256 ${src.checksum} (keys and sizes)`,
+      present: true,
+      downloadable: false,
+      howToProvide,
+    };
+    return { info, count: src.count };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const where = `${underDataDir('lsun')} (${reason})`;
+    const info = { where, checksum: 'none published', present: false };
+    return { info: { ...info, downloadable: false, howToProvide } };
+  }
+}
+
 /** Every dataset a config may name (PAPER.md §8). */
 export const DATASETS: Record<DatasetName, DatasetInfo> = {
   mnist: {
@@ -87,21 +110,8 @@ export const DATASETS: Record<DatasetName, DatasetInfo> = {
   },
   'lsun-church': {
     shape: [64, 64, 3],
-    trainSize: () => 126_227,
-    describe: () => {
-      const dir = underDataDir('lsun/church_outdoor_train_lmdb');
-      const present = dataDir() !== undefined && existsSync(dir);
-      return {
-        where: dir + (present ? '' : ' (missing)'),
-        checksum: 'none published',
-        present,
-        downloadable: false,
-        howToProvide:
-          'LSUN cannot be downloaded by acsm: get church_outdoor_train_lmdb ' +
-          "from the LSUN project's download script and put it under " +
-          '$ACSM_DATA_DIR/lsun/',
-      };
-    },
+    trainSize: () => lsunSource().count ?? 126_227,
+    describe: () => lsunSource().info,
   },
 };
 

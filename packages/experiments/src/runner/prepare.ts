@@ -6,9 +6,11 @@ import {
   sigmaMaxFromData,
 } from '@acsm/core';
 import {
+  contentChecksum,
   ensureCifar10,
   type ImageDataset,
   loadCifar10,
+  loadLsun,
   loadMnist,
   subset,
 } from '@acsm/data';
@@ -20,7 +22,7 @@ import {
   referenceStats,
   trainOrLoadMnistClassifier,
 } from '@acsm/eval';
-import { ConfigError, type ExperimentConfig } from '../config';
+import type { ExperimentConfig } from '../config';
 import { createProgress } from '../progress';
 import { type RunContext, timed } from './context';
 import { InterruptedError } from '../train/loop';
@@ -78,6 +80,36 @@ async function cifar10Splits(ctx: RunContext): Promise<Splits> {
   };
 }
 
+/**
+ * LSUN church_outdoor (decoded once to a 1.55 GB byte cache) as float32
+ * in [0, 1]: 6.2 GB in memory. LSUN has no test split for this use; the
+ * reference statistics are of the training split (PAPER.md §10).
+ */
+async function lsunSplits(): Promise<Splits> {
+  let progress: ReturnType<typeof createProgress> | undefined;
+  const lsun = await loadLsun({
+    onProgress: (p) => {
+      progress ??= createProgress(`LSUN ${p.phase}`, p.total);
+      progress.tick(p.done);
+    },
+  });
+  progress?.finish();
+  const [n] = lsun.shape;
+  const images = new Float32Array(lsun.images.length);
+  for (let i = 0; i < images.length; i++) images[i] = lsun.images[i] / 255;
+  const labels = new Uint8Array(n);
+  const fullTrain: ImageDataset = {
+    images,
+    labels,
+    shape: lsun.shape,
+    source: lsun.source,
+    split: 'train',
+    checksum: contentChecksum(images, labels),
+    sourceChecksum: lsun.sourceChecksum,
+  };
+  return { fullTrain, test: fullTrain };
+}
+
 async function splitsOf(
   ctx: RunContext,
   config: ExperimentConfig,
@@ -89,7 +121,7 @@ async function splitsOf(
     case 'cifar10':
       return cifar10Splits(ctx);
     case 'lsun-church':
-      throw new ConfigError('lsun-church: no loader in this version');
+      return lsunSplits();
   }
 }
 
