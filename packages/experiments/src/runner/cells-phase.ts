@@ -1,10 +1,14 @@
-import { fidMnistClassifier } from '@acsm/eval';
 import { type Run, startRun } from '@acsm/tracking';
 import { flatten, type OutputKind } from '../config';
 import { imageGridPng } from '../grid';
 import { createProgress } from '../progress';
 import { type RunContext, timed } from './context';
-import { type Evaluator, type Prepared, resolvedSchedule } from './prepare';
+import {
+  type Evaluator,
+  type Measurement,
+  type Prepared,
+  resolvedSchedule,
+} from './prepare';
 import type { ResolvedCell } from './resolve';
 import { evaluationsPerSample, sampleBoth, type Samples } from './sample';
 import type { TrainedModel } from './train-phase';
@@ -86,7 +90,7 @@ async function logCell(
   cell: ResolvedCell,
   o: {
     samples: Samples;
-    value: number;
+    measured: Measurement;
     trainRunId: string;
     prepared: Prepared;
     evaluator: Evaluator;
@@ -107,8 +111,7 @@ async function logCell(
       'acsm.training_run_id': o.trainRunId,
       'mlflow.parentRunId': o.trainRunId,
       'acsm.data.source': o.prepared.train.source,
-      'acsm.fid.extractor': o.evaluator.classifier.hash,
-      'acsm.fid.note': 'FID on MNIST-classifier features, not Inception FID',
+      ...o.evaluator.tags,
     },
   });
   const { training } = cell.config;
@@ -118,10 +121,10 @@ async function logCell(
     ...resolvedSchedule(o.prepared),
   });
   run.logMetrics({
-    [metricOf(cell)]: o.value,
-    n_samples: o.samples.shape[0],
-    n_reference: o.evaluator.reference.n,
-    classifier_test_accuracy: o.evaluator.classifier.testAccuracy,
+    [metricOf(cell)]: o.measured.value,
+    ...o.measured.metrics,
+    n_samples: o.measured.nGenerated,
+    ...o.evaluator.metrics,
     sampling_seconds: o.seconds,
   });
   const json = JSON.stringify(cell.config, null, 2);
@@ -168,16 +171,12 @@ export async function evaluateGroup(
   const results: CellResult[] = [];
   for (const cell of group.cells) {
     const output = cell.config.eval.output;
-    const fid = await timed(ctx, 'evaluate', () =>
-      fidMnistClassifier(
-        evaluator.classifier,
-        { images: samples[output], shape: samples.shape },
-        evaluator.reference,
-      ),
+    const measured = await timed(ctx, 'evaluate', () =>
+      evaluator.measure({ images: samples[output], shape: samples.shape }),
     );
     const runId = await logCell(ctx, cell, {
       samples,
-      value: fid.value,
+      measured,
       trainRunId: model.runId,
       prepared,
       evaluator,
@@ -185,8 +184,8 @@ export async function evaluateGroup(
     });
     results.push({
       cell,
-      value: fid.value,
-      numSamples: fid.nGenerated,
+      value: measured.value,
+      numSamples: measured.nGenerated,
       runId,
       reused: false,
     });

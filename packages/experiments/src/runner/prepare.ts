@@ -16,6 +16,8 @@ import {
 } from '@acsm/data';
 import {
   DEFAULT_MNIST_CLASSIFIER_CONFIG,
+  fidMnistClassifier,
+  type ImageArray,
   isMnistClassifierCached,
   type MnistClassifier,
   type ReferenceStats,
@@ -27,10 +29,49 @@ import { createProgress } from '../progress';
 import { type RunContext, timed } from './context';
 import { InterruptedError } from '../train/loop';
 
-/** What FID needs: the feature extractor and the data's statistics. */
+/** One output's measurement: the cell's value and what it depends on. */
+export interface Measurement {
+  /** The cell's value, logged under the config's eval.metric. */
+  value: number;
+  /** Samples evaluated. */
+  nGenerated: number;
+  /** Further metrics of this output (e.g. inception_score). */
+  metrics: Record<string, number>;
+}
+
+/**
+ * A metric ready to measure samples: the feature extractor and the
+ * reference statistics of the data, whatever the metric.
+ */
 export interface Evaluator {
-  classifier: MnistClassifier;
-  reference: ReferenceStats;
+  measure(images: ImageArray): Measurement;
+  /** Metrics every cell logs with its value (n_reference, accuracy…). */
+  metrics: Record<string, number>;
+  /** Tags every cell carries: the extractor's identity, caveats. */
+  tags: Record<string, string>;
+  dispose(): void;
+}
+
+/** FID on the project's MNIST classifier's features. */
+function classifierEvaluator(
+  classifier: MnistClassifier,
+  reference: ReferenceStats,
+): Evaluator {
+  return {
+    measure: (images) => {
+      const fid = fidMnistClassifier(classifier, images, reference);
+      return { value: fid.value, nGenerated: fid.nGenerated, metrics: {} };
+    },
+    metrics: {
+      n_reference: reference.n,
+      classifier_test_accuracy: classifier.testAccuracy,
+    },
+    tags: {
+      'acsm.fid.extractor': classifier.hash,
+      'acsm.fid.note': 'FID on MNIST-classifier features, not Inception FID',
+    },
+    dispose: () => classifier.dispose(),
+  };
 }
 
 /** Width of the FID classifier's features (fixed by its config). */
@@ -242,7 +283,7 @@ async function evaluator(ctx: RunContext, data: Data): Promise<Evaluator> {
     const reference = await timed(ctx, 'reference statistics', () =>
       referenceStats(model, data.fullTrain),
     );
-    return { classifier: model, reference };
+    return classifierEvaluator(model, reference);
   } catch (error) {
     model.dispose();
     throw error;
@@ -282,7 +323,7 @@ export async function prepare(
       loaded !== undefined ||
       isMnistClassifierCached(classifierOptions(ctx, data)),
     dispose: async () => {
-      (await loaded?.catch(() => undefined))?.classifier.dispose();
+      (await loaded?.catch(() => undefined))?.dispose();
     },
   };
 }

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { fidMnistClassifier } from '@acsm/eval';
 import { startRun } from '@acsm/tracking';
 import type { SamplingConfig } from '../config';
 import { disposeState } from '../train/state';
@@ -51,10 +50,9 @@ async function point(
       signal: ctx.signal,
     }),
   );
-  const { classifier, reference } = await prepared.evaluator();
+  const evaluator = await prepared.evaluator();
   const fid = (images: Float32Array) =>
-    fidMnistClassifier(classifier, { images, shape: samples.shape }, reference)
-      .value;
+    evaluator.measure({ images, shape: samples.shape }).value;
   const p = {
     stepSize,
     fidRaw: fid(samples.raw),
