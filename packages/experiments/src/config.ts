@@ -10,13 +10,21 @@ export type TrainingKind = 'dsm' | 'hybrid';
 export type SamplerKind = 'als' | 'cas';
 export type OutputKind = 'raw' | 'denoised';
 export type GanLossName = 'lsgan' | 'hinge' | 'ralsgan' | 'nsgan';
-export type DatasetName = 'mnist' | 'cifar10' | 'lsun-church';
+export type DatasetName =
+  | 'mnist'
+  | 'stacked-mnist'
+  | 'cifar10'
+  | 'lsun-church';
 export type NetworkName = 'ncsnv2' | 'ncsnv2-deeper' | 'unet';
-export type MetricName = 'fid_mnist_classifier' | 'fid_inception';
+export type MetricName =
+  | 'fid_mnist_classifier'
+  | 'fid_inception'
+  | 'stacked_mnist_modes';
 
 /** Every dataset and network a config may name, for schemas and CLIs. */
 export const DATASET_NAMES: readonly DatasetName[] = [
   'mnist',
+  'stacked-mnist',
   'cifar10',
   'lsun-church',
 ];
@@ -28,6 +36,7 @@ export const NETWORK_NAMES: readonly NetworkName[] = [
 export const METRIC_NAMES: readonly MetricName[] = [
   'fid_mnist_classifier',
   'fid_inception',
+  'stacked_mnist_modes',
 ];
 
 export interface DataConfig {

@@ -103,6 +103,20 @@ export const DATASETS: Record<DatasetName, DatasetInfo> = {
       describeMnistSource().origin === 'mnist-idx' ? 60_000 : 8000,
     describe: mnistSource,
   },
+  'stacked-mnist': {
+    shape: [28, 28, 3],
+    trainSize: () =>
+      describeMnistSource().origin === 'mnist-idx' ? 60_000 : 8000,
+    describe: () => {
+      const mnist = mnistSource();
+      return {
+        ...mnist,
+        where:
+          'three independently shuffled MNIST training digits as R, G, ' +
+          `B, one pass (PAPER.md §9), from ${mnist.where}`,
+      };
+    },
+  },
   cifar10: {
     shape: [32, 32, 3],
     trainSize: () => 50_000,
@@ -121,6 +135,10 @@ export function metricUnavailable(
   dataset: DatasetName,
 ): string | null {
   switch (metric) {
+    case 'stacked_mnist_modes':
+      return dataset === 'stacked-mnist'
+        ? null
+        : `stacked_mnist_modes counts Stacked MNIST modes, not ${dataset}`;
     case 'fid_mnist_classifier':
       return dataset === 'mnist'
         ? null

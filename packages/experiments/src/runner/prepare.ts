@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -12,6 +13,7 @@ import {
   loadCifar10,
   loadLsun,
   loadMnist,
+  stackedMnist,
   subset,
 } from '@acsm/data';
 import {
@@ -22,6 +24,7 @@ import {
   type MnistClassifier,
   type ReferenceStats,
   referenceStats,
+  stackedMnistModes,
   trainOrLoadMnistClassifier,
 } from '@acsm/eval';
 import type { ExperimentConfig } from '../config';
@@ -100,6 +103,24 @@ export interface Prepared {
 interface Splits {
   fullTrain: ImageDataset;
   test: ImageDataset;
+  /** Stacked MNIST: the MNIST digits it is built of (its classifier's). */
+  digits?: { fullTrain: ImageDataset; test: ImageDataset };
+}
+
+/**
+ * Stacked MNIST (PAPER.md §9): three independently shuffled training
+ * digits as R, G and B, as many images as digits (one pass, as the
+ * authors' dataset); the test split likewise of the test digits.
+ */
+function stackedMnistSplits(seed: number): Splits {
+  const digits = { fullTrain: loadMnist('train'), test: loadMnist('test') };
+  const stack = (d: ImageDataset) =>
+    stackedMnist(d, { n: d.shape[0], seed }).dataset;
+  return {
+    fullTrain: stack(digits.fullTrain),
+    test: stack(digits.test),
+    digits,
+  };
 }
 
 /** CIFAR-10, downloaded (MD5 checked) and extracted on first use. */
@@ -159,6 +180,8 @@ async function splitsOf(
   switch (dataset) {
     case 'mnist':
       return { fullTrain: loadMnist('train'), test: loadMnist('test') };
+    case 'stacked-mnist':
+      return stackedMnistSplits(config.seed);
     case 'cifar10':
       return cifar10Splits(ctx);
     case 'lsun-church':
@@ -223,9 +246,10 @@ function schedule(
   return { sigmas: geometricSigmas(sigmaMax, sigmaMin, numLevels), note };
 }
 
+/** The classifier trains on MNIST digits: the data's, or its source's. */
 const classifierOptions = (ctx: RunContext, data: Data) => ({
-  train: data.fullTrain,
-  test: data.test,
+  train: (data.digits ?? data).fullTrain,
+  test: (data.digits ?? data).test,
   seed: 0,
   cacheDir: ctx.cacheDir,
 });
@@ -269,8 +293,53 @@ export function resolvedSchedule(p: Prepared) {
   };
 }
 
-/** The classifier and reference statistics, with their log lines. */
-async function evaluator(ctx: RunContext, data: Data): Promise<Evaluator> {
+/**
+ * Stacked MNIST modes (PAPER.md §9): each channel of a sample classified
+ * by the MNIST classifier (inference only: no dropout), each sample
+ * counted once; the value is the modes covered of 1000, with KL(q ‖ U).
+ */
+function modesEvaluator(classifier: MnistClassifier): Evaluator {
+  return {
+    measure: ({ images, shape }) => {
+      const labels = [0, 1, 2].map((c) =>
+        channelLabels(classifier, images, shape, c),
+      );
+      const r = stackedMnistModes(labels[0], labels[1], labels[2]);
+      return { value: r.modes, nGenerated: r.n, metrics: { kl: r.kl } };
+    },
+    metrics: { classifier_test_accuracy: classifier.testAccuracy },
+    tags: {
+      'acsm.modes.classifier': classifier.hash,
+      'acsm.modes.note':
+        'each sample counted once, classifier without dropout, q ' +
+        'normalised by the samples given (unlike the released code)',
+    },
+    dispose: () => classifier.dispose(),
+  };
+}
+
+/** Digits of channel c of [n, 28, 28, 3] images, by the classifier. */
+function channelLabels(
+  classifier: MnistClassifier,
+  images: Float32Array,
+  shape: ImageArray['shape'],
+  c: number,
+): Uint8Array {
+  const [n, h, w] = shape;
+  const plane = new Float32Array(n * h * w);
+  for (let i = 0; i < plane.length; i++) plane[i] = images[3 * i + c];
+  return tf.tidy(() => {
+    const x = tf.tensor4d(plane, [n, h, w, 1]);
+    return Uint8Array.from(classifier.predict(x).dataSync());
+  });
+}
+
+/** The metric of the config, with its log lines. */
+async function evaluator(
+  ctx: RunContext,
+  config: ExperimentConfig,
+  data: Data,
+): Promise<Evaluator> {
   const model = await timed(ctx, 'FID classifier', () => classifier(ctx, data));
   ctx.logger.info(
     `FID classifier ${model.hash.slice(0, 12)}: test accuracy ` +
@@ -279,6 +348,16 @@ async function evaluator(ctx: RunContext, data: Data): Promise<Evaluator> {
         ? ' (cached)'
         : ` (trained in ${model.trainSeconds.toFixed(0)} s)`),
   );
+  const metric = config.eval.metric;
+  switch (metric) {
+    case 'stacked_mnist_modes':
+      return modesEvaluator(model);
+    case 'fid_inception':
+      model.dispose();
+      throw new Error('fid_inception: not available in this version');
+    case 'fid_mnist_classifier':
+      break;
+  }
   try {
     const reference = await timed(ctx, 'reference statistics', () =>
       referenceStats(model, data.fullTrain),
@@ -318,7 +397,7 @@ export async function prepare(
     test: data.test,
     sigmas,
     scheduleNote: note,
-    evaluator: () => (loaded ??= evaluator(ctx, data)),
+    evaluator: () => (loaded ??= evaluator(ctx, config, data)),
     evaluatorReady: () =>
       loaded !== undefined ||
       isMnistClassifierCached(classifierOptions(ctx, data)),
