@@ -37,3 +37,4 @@ export {
   trainOrLoadMnistClassifier,
 } from './mnist-classifier';
 export * from './metrics/index';
+export * from './inception/index';
