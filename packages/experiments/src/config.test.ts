@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ConfigError, flatten, parseOverride, validateConfig } from './config';
 import { table1 } from './definitions/table1';
 import { table2 } from './definitions/table2';
+import { table3 } from './definitions/table3';
 import { resolveCells } from './runner/resolve';
 import { configHash } from './hash';
 
@@ -94,4 +95,24 @@ test("table1's cells are table2's DSM cells, hash for hash", () => {
       profile,
     );
   }
+});
+
+test('table3: Stacked MNIST, CAS nσ=1, raw and denoised per training', () => {
+  for (const profile of ['smoke', 'cpu', 'paper'] as const) {
+    const cells = resolveCells(table3, profile, {});
+    assert.equal(cells.length, 4, profile);
+    for (const { config } of cells) {
+      assert.equal(config.data.dataset, 'stacked-mnist');
+      assert.equal(config.eval.metric, 'stacked_mnist_modes');
+      assert.equal(config.sampling.sampler, 'cas');
+    }
+  }
+  // PAPER.md §8-§9: σ 50 → 0.01 over L = 200, ε 5e-6, 100k iterations.
+  const paper = resolveCells(table3, 'paper', {})[0].config;
+  assert.deepEqual(
+    [paper.noise.sigmaMax, paper.noise.sigmaMin, paper.noise.numLevels],
+    [50, 0.01, 200],
+  );
+  assert.equal(paper.sampling.stepSize, 5e-6);
+  assert.equal(paper.training.iterations, 100_000);
 });

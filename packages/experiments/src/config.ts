@@ -10,11 +10,7 @@ export type TrainingKind = 'dsm' | 'hybrid';
 export type SamplerKind = 'als' | 'cas';
 export type OutputKind = 'raw' | 'denoised';
 export type GanLossName = 'lsgan' | 'hinge' | 'ralsgan' | 'nsgan';
-export type DatasetName =
-  | 'mnist'
-  | 'stacked-mnist'
-  | 'cifar10'
-  | 'lsun-church';
+export type DatasetName = 'mnist' | 'stacked-mnist' | 'cifar10' | 'lsun-church';
 export type NetworkName = 'ncsnv2' | 'ncsnv2-deeper' | 'unet';
 export type MetricName =
   | 'fid_mnist_classifier'

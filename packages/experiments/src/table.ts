@@ -10,6 +10,8 @@ export interface TableRow {
   output: string;
   metric: string;
   value: number | null;
+  /** Metrics shown beside the value (the definition's extraMetrics). */
+  extra?: Record<string, number | null>;
   numSamples: number;
   reference: number | null;
   referenceSource: string;
@@ -31,7 +33,14 @@ export const CSV_COLUMNS = [
   'run_id',
 ] as const;
 
-function csvRecord(row: TableRow): (string | number)[] {
+/** The extra metric names of the rows, in first-seen order. */
+export function extraNames(rows: readonly TableRow[]): string[] {
+  return [...new Set(rows.flatMap((r) => Object.keys(r.extra ?? {})))];
+}
+
+const extraOf = (r: TableRow, name: string) => r.extra?.[name] ?? null;
+
+function csvRecord(row: TableRow, extra: string[]): (string | number)[] {
   return [
     row.cell,
     row.training,
@@ -45,15 +54,17 @@ function csvRecord(row: TableRow): (string | number)[] {
     row.reference ?? '',
     row.referenceSource,
     row.runId,
+    ...extra.map((k) => extraOf(row, k) ?? ''),
   ];
 }
 
 /** The table as CSV with the columns above. */
 export function tableCsv(rows: TableRow[]): string {
-  return stringify(rows.map(csvRecord), {
-    header: true,
-    columns: [...CSV_COLUMNS],
-  });
+  const extra = extraNames(rows);
+  return stringify(
+    rows.map((r) => csvRecord(r, extra)),
+    { header: true, columns: [...CSV_COLUMNS, ...extra] },
+  );
 }
 
 function fmt(value: number | null, digits = 2): string {
@@ -68,16 +79,19 @@ export function tableMarkdown(
   rows: TableRow[],
   notes: string[] = [],
 ): string {
+  const extra = extraNames(rows);
+  const extraHead = extra.map((k) => ` ${k} |`).join('');
   const head =
     '| cell | training | sampler | nσ | ε | output | ' +
-    'metric | value | n | reference | reference source |';
-  const rule = `|${' --- |'.repeat(11)}`;
+    `metric | value |${extraHead} n | reference | reference source |`;
+  const rule = `|${' --- |'.repeat(11 + extra.length)}`;
   const body = rows.map(
     (r) =>
       `| ${r.cell} | ${r.training} | ${r.sampler.toUpperCase()} | ` +
       `${r.stepsPerLevel} | ${r.stepSize.toExponential(2)} | ${r.output} | ` +
-      `${r.metric} | ${fmt(r.value)} | ${r.numSamples} | ` +
-      `${fmt(r.reference)} | ${r.referenceSource} |`,
+      `${r.metric} | ${fmt(r.value)} |` +
+      extra.map((k) => ` ${fmt(extraOf(r, k), 3)} |`).join('') +
+      ` ${r.numSamples} | ${fmt(r.reference)} | ${r.referenceSource} |`,
   );
   const noteLines = notes.map((n) => `- ${n}`);
   return [`# ${title}`, '', head, rule, ...body, '', ...noteLines, ''].join(
@@ -87,10 +101,12 @@ export function tableMarkdown(
 
 /** A compact text table for the terminal. */
 export function tableText(rows: TableRow[]): string {
-  const header = ['cell', 'value', 'n', 'reference'];
+  const extra = extraNames(rows);
+  const header = ['cell', 'value', ...extra, 'n', 'reference'];
   const lines = rows.map((r) => [
     r.cell,
     fmt(r.value),
+    ...extra.map((k) => fmt(extraOf(r, k), 3)),
     String(r.numSamples),
     fmt(r.reference),
   ]);

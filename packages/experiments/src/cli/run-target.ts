@@ -39,6 +39,7 @@ import {
 import { type Shard, shardSlice, trainingCount } from '../runner/shards';
 import { InterruptedError } from '../train/loop';
 import { runShardJobs } from './parallel';
+import { reusedResult } from '../runner/cells-phase';
 import { runSweep } from '../runner/sweep';
 import { ConfigError, type SamplerKind, type TrainingKind } from '../config';
 import { checkRunnable, planText } from '../runner/plan';
@@ -422,11 +423,7 @@ async function rowsFromCellRuns(
   });
   return resolveCells(def, profile, {}).flatMap((cell) => {
     const run = runs.find((r) => r.data.tags['acsm.config_hash'] === cell.hash);
-    if (!run) return [];
-    const value = run.data.metrics[cell.config.eval.metric];
-    const numSamples = run.data.metrics.n_samples;
-    const runId = run.info.runId;
-    return [rowOf({ cell, value, numSamples, runId, reused: true })];
+    return run ? [rowOf(reusedResult(cell, run), def.extraMetrics)] : [];
   });
 }
 

@@ -62,7 +62,7 @@ async function list(logger: Logger, experiment: string) {
 }
 
 /** The experiments this tool writes, searched for an id prefix. */
-const KNOWN_EXPERIMENTS = ['table2', 'table1', 'figure1'];
+const KNOWN_EXPERIMENTS = ['table2', 'table1', 'table3', 'figure1'];
 
 /**
  * The run with this id, or the one run it prefixes in `experiment` and

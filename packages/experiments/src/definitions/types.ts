@@ -68,6 +68,8 @@ export interface ExperimentDefinition {
   trainings: readonly TrainingKind[];
   samplers: readonly SamplerSpec[];
   outputs: readonly OutputKind[];
+  /** Metrics shown beside the cell's value (e.g. 'kl'). */
+  extraMetrics?: readonly string[];
   /**
    * Experiments whose finished trained models and cells this one reuses
    * when their configuration hashes match (table1 ⊂ table2).

@@ -2,7 +2,7 @@
 // inline SVG plots, sample grids as data URIs, configs and environments.
 // Nothing is fetched when the page is viewed.
 import type { Run, TrackingStore } from '@acsm/tracking';
-import type { TableRow } from '../table';
+import { extraNames, type TableRow } from '../table';
 import { escapeXml as esc, linePlot, type Series } from './svg';
 
 const STYLE = `
@@ -120,8 +120,10 @@ export async function tableReport(
     );
   }
   body.push('<h2>Measured against reference</h2>', '<table>');
+  const extra = extraNames(input.rows);
+  const extraTh = extra.map((k) => `<th>${esc(k)}</th>`).join('');
   body.push(
-    '<tr><th>cell</th><th>training</th><th>sampler</th><th>nσ</th><th>ε</th><th>output</th><th>metric</th><th>value</th><th>n</th><th>reference</th><th>difference</th><th>reference source</th><th>run</th></tr>',
+    `<tr><th>cell</th><th>training</th><th>sampler</th><th>nσ</th><th>ε</th><th>output</th><th>metric</th><th>value</th>${extraTh}<th>n</th><th>reference</th><th>difference</th><th>reference source</th><th>run</th></tr>`,
   );
   const sources = [...new Set(input.rows.map((r) => r.referenceSource))];
   for (const r of input.rows) {
@@ -130,7 +132,11 @@ export async function tableReport(
     body.push(
       `<tr><td>${esc(r.cell)}</td><td>${esc(r.training)}</td><td>${esc(r.sampler.toUpperCase())}</td><td class="num">${r.stepsPerLevel}</td>` +
         `<td class="num">${r.stepSize.toPrecision(3)}</td><td>${esc(r.output)}</td><td>${esc(r.metric)}</td>` +
-        `<td class="num">${num(r.value)}</td><td class="num">${num(r.numSamples, 0)}</td>` +
+        `<td class="num">${num(r.value)}</td>` +
+        extra
+          .map((k) => `<td class="num">${num(r.extra?.[k] ?? null)}</td>`)
+          .join('') +
+        `<td class="num">${num(r.numSamples, 0)}</td>` +
         `<td class="num">${num(r.reference)}</td><td class="num">${num(diff)}</td><td>[${sources.indexOf(r.referenceSource) + 1}]</td>` +
         `<td><code>${esc(r.runId.slice(0, 12))}</code></td></tr>`,
     );

@@ -20,6 +20,8 @@ export interface CellResult {
   numSamples: number;
   runId: string;
   reused: boolean;
+  /** Every metric of the cell's run (e.g. kl beside the modes). */
+  metrics: Record<string, number>;
 }
 
 const GRID_IMAGES = 64;
@@ -48,6 +50,7 @@ export function reusedResult(cell: ResolvedCell, run: Run): CellResult {
     numSamples: run.data.metrics.n_samples,
     runId: run.info.runId,
     reused: true,
+    metrics: run.data.metrics,
   };
 }
 
@@ -188,6 +191,7 @@ export async function evaluateGroup(
       numSamples: measured.nGenerated,
       runId,
       reused: false,
+      metrics: measured.metrics,
     });
   }
   return results;

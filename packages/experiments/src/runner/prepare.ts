@@ -198,11 +198,12 @@ async function loadData(
   ctx: RunContext,
   config: ExperimentConfig,
 ): Promise<Data> {
-  const { fullTrain, test } = await splitsOf(ctx, config);
+  const splits = await splitsOf(ctx, config);
+  const { fullTrain } = splits;
   const cap = config.data.maxTrainImages;
   const capped = cap > 0 && cap < fullTrain.shape[0];
   const train = capped ? subset(fullTrain, 0, cap) : fullTrain;
-  return { train, fullTrain, test };
+  return { ...splits, train };
 }
 
 interface Data extends Splits {

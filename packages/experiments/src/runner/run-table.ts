@@ -109,8 +109,12 @@ async function runTraining(
 }
 
 /** The table row of a cell's result. */
-export function rowOf(r: CellResult): TableRow {
+export function rowOf(
+  r: CellResult,
+  extraMetrics: readonly string[] = [],
+): TableRow {
   const { spec, config, reference } = r.cell;
+  const extra = extraMetrics.map((k) => [k, r.metrics[k] ?? null]);
   return {
     cell: spec.id,
     training: spec.training,
@@ -120,6 +124,7 @@ export function rowOf(r: CellResult): TableRow {
     output: spec.output,
     metric: config.eval.metric,
     value: r.value,
+    extra: Object.fromEntries(extra),
     numSamples: r.numSamples,
     reference: reference.value,
     referenceSource: reference.source,
@@ -252,7 +257,7 @@ export async function runTable(
   results.sort(
     (a, b) => order.get(a.cell.spec.id)! - order.get(b.cell.spec.id)!,
   );
-  const rows = results.map(rowOf);
+  const rows = results.map((r) => rowOf(r, ctx.def.extraMetrics));
   const facts = await provenance(ctx, results, prepared);
   const notes = await tableNotes(ctx, cells, facts);
   const dir = await timed(ctx, 'write table', () =>
