@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { openStore } from '@acsm/tracking';
 import { ConfigError } from '../config';
+import { DEFINITIONS } from '../definitions';
 import type { Logger } from './logger';
 
 const date = (ms: number | null) =>
@@ -62,7 +63,7 @@ async function list(logger: Logger, experiment: string) {
 }
 
 /** The experiments this tool writes, searched for an id prefix. */
-const KNOWN_EXPERIMENTS = ['table2', 'table1', 'table3', 'figure1'];
+const KNOWN_EXPERIMENTS = [...Object.keys(DEFINITIONS), 'figure1'];
 
 /**
  * The run with this id, or the one run it prefixes in `experiment` and
