@@ -99,3 +99,34 @@ test('table3 smoke: modes and KL per training and output', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('figure3 smoke: two sweeps, the figure and its run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acsm-figure3-'));
+  try {
+    const mlruns = join(dir, 'mlruns');
+    const env = { MLFLOW_TRACKING_URI: mlruns };
+    const results = ['--results-dir', join(dir, 'results')];
+    const r = acsm(['run', 'figure3', '--profile=smoke', ...results], env);
+    assert.equal(r.code, 0, r.err);
+    const out = join(dir, 'results', 'figure3', 'smoke');
+    const csv = readFileSync(join(out, 'figure3.csv'), 'utf8');
+    const ours = csv.split('\n').filter((l) => l.startsWith('ours,'));
+    assert.equal(ours.length, 2 * (3 + 3));
+    for (const line of ours) {
+      assert.ok(Number.isFinite(Number(line.split(',')[4])), line);
+    }
+    const svg = readFileSync(join(out, 'figure3.svg'), 'utf8');
+    assert.match(svg, /released: CIFAR-10 UNet/);
+    const store = await FileStore.open(mlruns);
+    const exp = await store.getExperimentByName('figure3');
+    assert.ok(exp);
+    const { runs } = await store.searchRuns({
+      experimentIds: [exp.experimentId],
+      filter: { tags: { 'acsm.kind': 'figure' } },
+    });
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0].info.status, 'FINISHED');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -7,6 +7,7 @@ import { DEFINITIONS, type ProfileName, PROFILES } from '../definitions';
 import { createLogger } from './logger';
 import { modelsCommand } from './models';
 import { runsCommand } from './runs';
+import { runFigure3 } from './run-figure3';
 import { syncCommand } from './sync';
 import {
   AuditMismatchError,
@@ -87,7 +88,7 @@ const experimentOption = (describe: string) => ({
 async function main(argv: string[]): Promise<void> {
   const logger = createLogger();
   const targets = Object.keys(DEFINITIONS);
-  const runnable = [...targets, 'figure1'];
+  const runnable = [...targets, 'figure1', 'figure3'];
   await yargs(argv)
     .scriptName('acsm')
     .strict()
@@ -138,6 +139,19 @@ async function main(argv: string[]): Promise<void> {
               'one per trained model up to the cores, on WebAssembly)',
           }),
       async (args) => {
+        if (args.target === 'figure3') {
+          if (args.set.length > 0 || args.shard !== undefined) {
+            throw new ConfigError(
+              'figure3 takes only --profile, --results-dir and --dry-run',
+            );
+          }
+          return runFigure3({
+            profile: args.profile as ProfileName | undefined,
+            resultsDir: args['results-dir'],
+            dryRun: args['dry-run'],
+            logger,
+          });
+        }
         if (args.target === 'figure1') {
           const extra = (['set', 'shard'] as const).filter((k) =>
             k === 'set' ? args.set.length > 0 : args.shard !== undefined,

@@ -86,7 +86,7 @@ export function parseJobs(text: string): number | 'auto' {
 }
 
 /** The profile when none is named: `paper` on a GPU, `cpu` otherwise. */
-function defaultProfile(backend: BackendInfo): ProfileName {
+export function defaultProfile(backend: BackendInfo): ProfileName {
   return backend.name === 'node-gpu' ? 'paper' : 'cpu';
 }
 
@@ -127,7 +127,7 @@ function interruptOnSignals(logger: Logger): AbortController {
 }
 
 /** Backend, tracking store, signals: what every command that runs needs. */
-async function createContext(
+export async function createContext(
   def: (typeof DEFINITIONS)[keyof typeof DEFINITIONS],
   profile: ProfileName,
   backend: BackendInfo,
@@ -159,7 +159,7 @@ async function createContext(
   };
 }
 
-function printTimings(ctx: RunContext, start: number): void {
+export function printTimings(ctx: RunContext, start: number): void {
   for (const [phase, s] of Object.entries(ctx.timings)) {
     ctx.logger.info(`  ${phase}: ${formatDuration(s)}`);
   }

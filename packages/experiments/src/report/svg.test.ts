@@ -60,3 +60,27 @@ test('linePlot: one path per series, points mapped into the frame', () => {
     /no data/,
   );
 });
+
+test('linePlot: a log x axis puts each decade an equal step apart', () => {
+  const svg = linePlot(
+    [
+      {
+        name: 'a',
+        points: [
+          [1, 1],
+          [100, 2],
+          [10_000, 3],
+          [0, 4],
+        ],
+      },
+    ],
+    { title: 't', xLabel: 'ε', yLabel: 'y', logX: true, markers: true },
+  );
+  const d = /<path d="([^"]+)"/.exec(svg)![1];
+  const xs = [...d.matchAll(/[ML]([\d.]+),/g)].map((m) => Number(m[1]));
+  // x ≤ 0 is dropped; width 560, margins 64 and 16: 64 … 544.
+  assert.deepEqual(xs, [64, 304, 544]);
+  assert.equal((svg.match(/<circle /g) ?? []).length, 3);
+  assert.match(svg, />ε \(log\)</);
+  for (const tick of ['>1<', '>100<', '>1e+4<']) assert.ok(svg.includes(tick));
+});

@@ -43,6 +43,10 @@ export interface PlotOptions {
   yLabel: string;
   /** Log-scale y (values ≤ 0 are dropped). */
   logY?: boolean;
+  /** Log-scale x (values ≤ 0 are dropped). */
+  logX?: boolean;
+  /** A dot at every point (for sparse measurements). */
+  markers?: boolean;
   width?: number;
   height?: number;
   /** Where the legend starts, as a fraction of the plot's height. */
@@ -63,17 +67,34 @@ const label = (v: number) =>
     ? v.toExponential(0)
     : String(Number(v.toPrecision(4)));
 
+/**
+ * Tick positions on an axis from lo to hi (log10 of the values on a log
+ * axis): whole decades when two or more fit, else round values.
+ */
+function axisTicks(lo: number, hi: number, log = false): number[] {
+  if (!log) return niceTicks(lo, hi);
+  const decades = niceTicks(lo, hi).filter(Number.isInteger);
+  if (decades.length >= 2) return decades;
+  return niceTicks(10 ** lo, 10 ** hi)
+    .filter((v) => v > 0)
+    .map(Math.log10);
+}
+
 /** A line plot of the series as an `<svg>` element (string). */
 export function linePlot(series: Series[], o: PlotOptions): string {
   const width = o.width ?? 560;
   const height = o.height ?? 300;
   const m = { left: 64, right: 16, top: 28, bottom: 44 };
   const ty = (v: number) => (o.logY ? Math.log10(v) : v);
+  const tx = (v: number) => (o.logX ? Math.log10(v) : v);
   const kept = series.map((s) => ({
     ...s,
     points: s.points.filter(
       ([x, y]) =>
-        Number.isFinite(x) && Number.isFinite(y) && (!o.logY || y > 0),
+        Number.isFinite(x) &&
+        Number.isFinite(y) &&
+        (!o.logY || y > 0) &&
+        (!o.logX || x > 0),
     ),
   }));
   const all = kept.flatMap((s) => s.points);
@@ -82,7 +103,7 @@ export function linePlot(series: Series[], o: PlotOptions): string {
   if (all.length === 0) {
     return `${head}${title}<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="12">no data</text></svg>`;
   }
-  const xs = all.map((p) => p[0]);
+  const xs = all.map((p) => tx(p[0]));
   const ys = all.map((p) => ty(p[1]));
   let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
@@ -99,18 +120,14 @@ export function linePlot(series: Series[], o: PlotOptions): string {
   parts.push(
     `<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`,
   );
-  for (const t of niceTicks(x0, x1)) {
+  for (const t of axisTicks(x0, x1, o.logX)) {
     const x = sx(t).toFixed(1);
     parts.push(
       `<line x1="${x}" y1="${m.top + ph}" x2="${x}" y2="${m.top + ph + 4}" stroke="#666"/>`,
-      `<text x="${x}" y="${m.top + ph + 16}" text-anchor="middle" font-size="11">${label(t)}</text>`,
+      `<text x="${x}" y="${m.top + ph + 16}" text-anchor="middle" font-size="11">${label(o.logX ? 10 ** t : t)}</text>`,
     );
   }
-  const yTicks = niceTicks(y0, y1);
-  // On a log axis spanning a decade or more, label whole decades only.
-  const decades = yTicks.filter(Number.isInteger);
-  const shown = o.logY && decades.length >= 2 ? decades : yTicks;
-  for (const t of shown) {
+  for (const t of axisTicks(y0, y1, o.logY)) {
     const y = sy(t).toFixed(1);
     const text = o.logY ? label(10 ** t) : label(t);
     parts.push(
@@ -119,7 +136,7 @@ export function linePlot(series: Series[], o: PlotOptions): string {
     );
   }
   parts.push(
-    `<text x="${m.left + pw / 2}" y="${height - 6}" text-anchor="middle" font-size="12">${escapeXml(o.xLabel)}</text>`,
+    `<text x="${m.left + pw / 2}" y="${height - 6}" text-anchor="middle" font-size="12">${escapeXml(o.xLabel + (o.logX ? ' (log)' : ''))}</text>`,
     `<text x="14" y="${m.top + ph / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${m.top + ph / 2})">${escapeXml(o.yLabel + (o.logY ? ' (log)' : ''))}</text>`,
   );
   let colourIndex = -1;
@@ -131,17 +148,17 @@ export function linePlot(series: Series[], o: PlotOptions): string {
     const d = s.points
       .map(
         ([x, y], j) =>
-          `${j ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(ty(y)).toFixed(1)}`,
+          `${j ? 'L' : 'M'}${sx(tx(x)).toFixed(1)},${sy(ty(y)).toFixed(1)}`,
       )
       .join('');
     const dash = s.dashed ? ' stroke-dasharray="5 3"' : '';
     parts.push(
       `<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.5"${dash}/>`,
     );
-    if (s.points.length === 1) {
-      const [x, y] = s.points[0];
+    const dots = o.markers || s.points.length === 1 ? s.points : [];
+    for (const [x, y] of dots) {
       parts.push(
-        `<circle cx="${sx(x).toFixed(1)}" cy="${sy(ty(y)).toFixed(1)}" r="3" fill="${colour}"/>`,
+        `<circle cx="${sx(tx(x)).toFixed(1)}" cy="${sy(ty(y)).toFixed(1)}" r="2.5" fill="${colour}"/>`,
       );
     }
     if (s.dashed) return;
