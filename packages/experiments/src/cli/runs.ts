@@ -63,7 +63,7 @@ async function list(logger: Logger, experiment: string) {
 }
 
 /** The experiments this tool writes, searched for an id prefix. */
-const KNOWN_EXPERIMENTS = [...Object.keys(DEFINITIONS), 'figure1'];
+const KNOWN_EXPERIMENTS = [...Object.keys(DEFINITIONS), 'figure1', 'figure3'];
 
 /**
  * The run with this id, or the one run it prefixes in `experiment` and

@@ -210,6 +210,26 @@ export async function tableReport(
   return page(input.title, body);
 }
 
+/**
+ * The SVG figures a run logged (figure1, figure3, toy scatters), inline;
+ * scripts and external references are not ours to embed, so an SVG that
+ * holds any is left out.
+ */
+async function svgArtifacts(store: TrackingStore, run: Run): Promise<string[]> {
+  const entries = await store.listArtifacts(run.info.runId).catch(() => []);
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (entry.isDir || !entry.path.endsWith('.svg')) continue;
+    const bytes = await store.readArtifact(run.info.runId, entry.path);
+    const svg = new TextDecoder().decode(bytes);
+    if (/<script|href=|on[a-z]+=/i.test(svg)) continue;
+    out.push(
+      `<figure class="figure">${svg}<figcaption>${esc(entry.path)}</figcaption></figure>`,
+    );
+  }
+  return out;
+}
+
 /** The report of chosen runs: metrics, curves, images, config, environment. */
 export async function runsReport(
   store: TrackingStore,
@@ -252,6 +272,7 @@ export async function runsReport(
     }
     if (images.length > 0)
       body.push(`<div class="grids">${images.join('')}</div>`);
+    body.push(...(await svgArtifacts(store, run)));
     const md = await store
       .readArtifact(run.info.runId, 'audit.md')
       .catch(() => null);
