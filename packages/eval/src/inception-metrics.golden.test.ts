@@ -109,7 +109,8 @@ test(
     const forward = fid(b, N);
     const backward = fid(reversed(b), 2);
     t.diagnostic(
-      `FID ${forward.toFixed(6)} (reversed, batch 2: ${backward.toFixed(6)}); ` +
+      `FID ${forward.toFixed(6)} ` +
+        `(reversed, batch 2: ${backward.toFixed(6)}); ` +
         `cov max diff, batch 1 vs ${N}: ${diff.toExponential(2)}`,
     );
     assert.ok(forward > 1e-3, `fid ${forward}`);

@@ -86,7 +86,8 @@ function checkImages(fn: string, images: InceptionImages): void {
   if (values.length !== n * h * w * c) {
     fail(
       fn,
-      `shape [${images.shape}] needs ${n * h * w * c} values, got ${values.length}`,
+      `shape [${images.shape}] needs ${n * h * w * c} values, got ` +
+        `${values.length}`,
     );
   }
   if (n < 2) fail(fn, `need at least 2 images, got ${n}`);

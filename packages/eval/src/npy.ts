@@ -106,7 +106,8 @@ function parseDtype(descr: string, label: string): NpyDtype {
 }
 
 function typedArray(dtype: NpyDtype, data: Uint8Array) {
-  const buffer = new Uint8Array(data).buffer; // aligned copy (not a Buffer view)
+  // A copy: aligned, and not a view into a Buffer's shared pool.
+  const buffer = new Uint8Array(data).buffer;
   switch (dtype) {
     case 'float32':
       return new Float32Array(buffer);

@@ -119,7 +119,7 @@ test(
     const bytes = readFileSync(join(dir, 'f4.npy'));
     assert.throws(
       () => parseNpy(bytes.subarray(0, bytes.length - 1), 'cut.npy'),
-      /cut\.npy: shape \(2, 3\) of float32 needs 24 data bytes, the file holds 23/,
+      /cut\.npy: shape \(2, 3\) of float32 needs 24 data bytes, .* holds 23/,
     );
     assert.throws(() => parseNpy(Buffer.from('hello world'), 'h'), /magic/);
   },

@@ -64,7 +64,10 @@ test('saveInceptionStats / loadInceptionStats: round trip', () => {
   assert.deepEqual(back.cov, stats.cov);
   assert.match(
     describeStats(back),
-    /^cifar10\/train, n=20 of 50000, fid-inception-2015-12-05 weights abababababab…, statistics sha256 [0-9a-f]{12}…$/,
+    new RegExp(
+      '^cifar10/train, n=20 of 50000, fid-inception-2015-12-05 weights ' +
+        'abababababab…, statistics sha256 [0-9a-f]{12}…$',
+    ),
   );
 });
 
