@@ -56,6 +56,7 @@ export function momentAccumulator(d: number): MomentAccumulator {
     add(rows, count) {
       checkInteger('momentAccumulator.add', 'count', count, 0);
       checkMatrix('momentAccumulator.add', 'rows', rows, count, d);
+      if (count === 0) return;
       shift ??= chunkMean(rows, count, d);
       for (let start = 0; start < count; start += BLOCK) {
         const size = Math.min(BLOCK, count - start);
@@ -85,7 +86,7 @@ function chunkMean(rows: Floats, count: number, d: number): Float64Array {
   for (let r = 0; r < count; r++) {
     for (let j = 0; j < d; j++) mean[j] += rows[r * d + j];
   }
-  return mean.map((v) => (count > 0 ? v / count : 0));
+  return mean.map((v) => v / count);
 }
 
 function moments(
