@@ -4,8 +4,10 @@ import { TrackingError } from '@acsm/tracking';
 import { ConfigError, parseOverride } from '../config';
 import { InterruptedError } from '../train/loop';
 import { DEFINITIONS, type ProfileName, PROFILES } from '../definitions';
+import { evalCommand } from './eval';
 import { createLogger } from './logger';
 import { modelsCommand } from './models';
+import { once } from './options';
 import { runsCommand } from './runs';
 import { runFigure3 } from './run-figure3';
 import { syncCommand } from './sync';
@@ -31,29 +33,6 @@ function parseStepSizes(text: string): number[] {
     );
   }
   return values;
-}
-
-/**
- * A coerce for an option that takes one value: yargs collects a repeated
- * option into an array, which would reach the code as the wrong type, and
- * reads a flag given without its value as '' (or NaN for numbers).
- */
-function once<T>(name: string) {
-  return (value: T | T[]): T => {
-    if (Array.isArray(value)) {
-      throw new ConfigError(
-        `--${name} was given ${value.length} times (${value.join(', ')}); ` +
-          'give it once',
-      );
-    }
-    if (
-      (typeof value === 'string' && value.trim() === '') ||
-      (typeof value === 'number' && Number.isNaN(value))
-    ) {
-      throw new ConfigError(`--${name} needs a value`);
-    }
-    return value;
-  };
 }
 
 /** Options several commands share. */
@@ -372,12 +351,14 @@ async function main(argv: string[]): Promise<void> {
         });
       },
     )
+    .command(evalCommand(logger))
     .command(modelsCommand(logger))
     .command(runsCommand(logger))
     .command(syncCommand(logger))
     .demandCommand(
       1,
-      'name a command: run, sweep, table, audit, report, models, runs, sync',
+      'name a command: run, sweep, table, audit, report, eval, models, runs, ' +
+        'sync',
     )
     .recommendCommands()
     .fail((message, error) => {
