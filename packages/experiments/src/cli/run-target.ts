@@ -43,6 +43,7 @@ import { reusedResult } from '../runner/cells-phase';
 import { runSweep } from '../runner/sweep';
 import { ConfigError, type SamplerKind, type TrainingKind } from '../config';
 import { checkRunnable, planText } from '../runner/plan';
+import { fidInception } from '../runner/inception';
 import type { Logger } from './logger';
 
 export interface RunTargetOptions {
@@ -193,6 +194,10 @@ export async function runTarget(o: RunTargetOptions): Promise<void> {
   checkRunnable(`${def.name} --profile=${profile}`, cells);
   const ctx = await createContext(def, profile, backend, o.logger);
   const start = performance.now();
+  if (cells.some((c) => c.config.eval.metric === 'fid_inception')) {
+    // Found or downloaded now: without them the run stops before training.
+    (await timed(ctx, 'Inception weights', () => fidInception(ctx))).dispose();
+  }
   if (o.shard) {
     const { index, count } = o.shard;
     o.logger.info(`${def.name}, profile ${profile}: shard ${index}/${count}`);

@@ -115,6 +115,7 @@ async function logCell(
       'mlflow.parentRunId': o.trainRunId,
       'acsm.data.source': o.prepared.train.source,
       ...o.evaluator.tags,
+      ...o.measured.tags,
     },
   });
   const { training } = cell.config;

@@ -31,6 +31,7 @@ import type { ExperimentConfig } from '../config';
 import { createProgress } from '../progress';
 import { type RunContext, timed } from './context';
 import { InterruptedError } from '../train/loop';
+import { inceptionEvaluator } from './inception';
 
 /** One output's measurement: the cell's value and what it depends on. */
 export interface Measurement {
@@ -40,6 +41,8 @@ export interface Measurement {
   nGenerated: number;
   /** Further metrics of this output (e.g. inception_score). */
   metrics: Record<string, number>;
+  /** Tags of this output's run (e.g. why a FID is not comparable). */
+  tags?: Record<string, string>;
 }
 
 /**
@@ -341,6 +344,9 @@ async function evaluator(
   config: ExperimentConfig,
   data: Data,
 ): Promise<Evaluator> {
+  if (config.eval.metric === 'fid_inception') {
+    return inceptionEvaluator(ctx, config, data.fullTrain);
+  }
   const model = await timed(ctx, 'FID classifier', () => classifier(ctx, data));
   ctx.logger.info(
     `FID classifier ${model.hash.slice(0, 12)}: test accuracy ` +
@@ -353,9 +359,6 @@ async function evaluator(
   switch (metric) {
     case 'stacked_mnist_modes':
       return modesEvaluator(model);
-    case 'fid_inception':
-      model.dispose();
-      throw new Error('fid_inception: not available in this version');
     case 'fid_mnist_classifier':
       break;
   }
@@ -401,6 +404,7 @@ export async function prepare(
     evaluator: () => (loaded ??= evaluator(ctx, config, data)),
     evaluatorReady: () =>
       loaded !== undefined ||
+      config.eval.metric === 'fid_inception' ||
       isMnistClassifierCached(classifierOptions(ctx, data)),
     dispose: async () => {
       (await loaded?.catch(() => undefined))?.dispose();
