@@ -21,8 +21,15 @@ export class InterruptedError extends Error {
   override name = 'InterruptedError';
 }
 
+/** What the loop reads of an experiment's configuration. */
+export type TrainLoopConfig = Pick<
+  ExperimentConfig,
+  'seed' | 'training' | 'adversarial'
+>;
+
 export interface TrainLoopOptions {
-  config: ExperimentConfig;
+  config: TrainLoopConfig;
+  /** [N, H, W, C]; a point set is [N, 1, 1, D]. */
   dataset: ImageDataset;
   sigmas: readonly number[];
   configHash: string;
@@ -34,6 +41,8 @@ export interface TrainLoopOptions {
   onProgress: (step: number) => void;
   /** Stop at the next step boundary, after a checkpoint. */
   signal?: AbortSignal;
+  /** Where hybrid fakes are clamped; see HybridOptions.fakeRange. */
+  fakeRange?: readonly [number, number] | null;
 }
 
 /** One iteration; its noise comes from a stream named by the step. */
@@ -58,6 +67,7 @@ function iteration(state: TrainState, o: TrainLoopOptions): LossTerms {
       discriminatorSteps: a.discriminatorSteps,
       lambdaDsm: a.lambdaDsm,
       lambdaGenerator: a.lambdaGenerator,
+      fakeRange: o.fakeRange,
     });
   } finally {
     x.dispose();
