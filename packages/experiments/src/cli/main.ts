@@ -15,6 +15,7 @@ import {
   IncompleteTableError,
   reportTarget,
   runFigure1,
+  runToy,
   parseJobs,
   runTarget,
   sweepTarget,
@@ -87,7 +88,7 @@ const experimentOption = (describe: string) => ({
 async function main(argv: string[]): Promise<void> {
   const logger = createLogger();
   const targets = Object.keys(DEFINITIONS);
-  const runnable = [...targets, 'figure1'];
+  const runnable = [...targets, 'figure1', 'toy'];
   await yargs(argv)
     .scriptName('acsm')
     .strict()
@@ -153,6 +154,23 @@ async function main(argv: string[]): Promise<void> {
           return runFigure1({
             profile: args.profile as ProfileName | undefined,
             resultsDir: args['results-dir'],
+            logger,
+          });
+        }
+        if (args.target === 'toy') {
+          const extra = (['set', 'shard'] as const).filter((k) =>
+            k === 'set' ? args.set.length > 0 : args.shard !== undefined,
+          );
+          if (extra.length > 0) {
+            throw new ConfigError(
+              'toy takes only --profile, --results-dir and --dry-run, got ' +
+                extra.map((k) => `--${k}`).join(', '),
+            );
+          }
+          return runToy({
+            profile: args.profile as ProfileName | undefined,
+            resultsDir: args['results-dir'],
+            dryRun: args['dry-run'],
             logger,
           });
         }
