@@ -188,7 +188,7 @@ const SCATTER_MARGIN = { left: 30, right: 8, top: 24, bottom: 22 };
  * A scatter plot of point sets, later sets drawn over earlier ones, as
  * an `<svg>` element (string). Each set is one path of zero-length
  * segments with round caps (one dot per point); points outside the range
- * are left out and counted in the legend.
+ * (or not finite) are left out and counted in the legend.
  */
 export function scatterPlot(sets: PointSet[], o: ScatterOptions): string {
   const size = o.size ?? 260;
