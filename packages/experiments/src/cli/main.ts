@@ -18,6 +18,7 @@ import {
   IncompleteTableError,
   reportTarget,
   runFigure1,
+  runToy,
   parseJobs,
   runTarget,
   sweepTarget,
@@ -67,7 +68,7 @@ const experimentOption = (describe: string) => ({
 async function main(argv: string[]): Promise<void> {
   const logger = createLogger();
   const targets = Object.keys(DEFINITIONS);
-  const runnable = [...targets, 'figure1', 'figure3'];
+  const runnable = [...targets, 'figure1', 'figure3', 'toy'];
   await yargs(argv)
     .scriptName('acsm')
     .strict()
@@ -146,6 +147,23 @@ async function main(argv: string[]): Promise<void> {
           return runFigure1({
             profile: args.profile as ProfileName | undefined,
             resultsDir: args['results-dir'],
+            logger,
+          });
+        }
+        if (args.target === 'toy') {
+          const extra = (['set', 'shard'] as const).filter((k) =>
+            k === 'set' ? args.set.length > 0 : args.shard !== undefined,
+          );
+          if (extra.length > 0) {
+            throw new ConfigError(
+              'toy takes only --profile, --results-dir and --dry-run, got ' +
+                extra.map((k) => `--${k}`).join(', '),
+            );
+          }
+          return runToy({
+            profile: args.profile as ProfileName | undefined,
+            resultsDir: args['results-dir'],
+            dryRun: args['dry-run'],
             logger,
           });
         }

@@ -8,6 +8,9 @@ import {
   maxRelativeGap,
 } from '../figures/figure1';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { runToyExperiment } from '../toy/run';
+import { toyPlanText } from '../toy/plan';
+import { TOY } from '../toy/definition';
 import { dirname, join, resolve } from 'node:path';
 import { runsReport, tableReport } from '../report/report';
 import type { TableRow } from '../table';
@@ -573,4 +576,46 @@ export async function runFigure1(o: {
     `wrote ${dir}/figure1.svg, figure1.csv, figure1.md in ` +
       `${formatDuration((performance.now() - start) / 1000)}; run ${run.info.runId} in experiment '${FIGURE1.name}'`,
   );
+}
+
+/** `acsm run toy`: the toy experiment (PAPER.md §9), or its plan. */
+export async function runToy(o: {
+  profile?: ProfileName;
+  resultsDir: string;
+  dryRun: boolean;
+  logger: Logger;
+}): Promise<void> {
+  const backend = await initBackend();
+  const profile = o.profile ?? defaultProfile(backend);
+  if (o.dryRun) return o.logger.result(toyPlanText(profile));
+  o.logger.info(`backend: ${describeBackend(backend)}`);
+  o.logger.info(`${TOY.name}, profile ${profile}`);
+  const start = performance.now();
+  const store = await openStore(process.env.MLFLOW_TRACKING_URI, {
+    notify: (message) => o.logger.warn(message),
+  });
+  const exp = await store.getOrCreateExperiment(TOY.name);
+  const ctx = {
+    profile,
+    logger: o.logger,
+    store,
+    experimentId: exp.experimentId,
+    backend,
+    environmentTags: environmentTags(backend),
+    signal: interruptOnSignals(o.logger).signal,
+    timings: {} as Record<string, number>,
+  };
+  const { dir, markdown } = await runToyExperiment(ctx, {
+    resultsDir: o.resultsDir,
+  });
+  o.logger.result(`\n${markdown}`);
+  o.logger.info(
+    `wrote ${dir}/table.md, table.csv, table.json and the scatter SVGs; ` +
+      `runs in experiment '${TOY.name}' of ` +
+      `${process.env.MLFLOW_TRACKING_URI ?? './mlruns'}`,
+  );
+  for (const [phase, s] of Object.entries(ctx.timings)) {
+    o.logger.info(`  ${phase}: ${formatDuration(s)}`);
+  }
+  o.logger.info(`total ${formatDuration((performance.now() - start) / 1000)}`);
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeXml, linePlot, niceTicks } from './svg';
+import { escapeXml, linePlot, niceTicks, scatterPlot } from './svg';
 
 test('niceTicks: steps of 1, 2 or 5 × 10^k inside the range', () => {
   assert.deepEqual(niceTicks(0, 10), [0, 2, 4, 6, 8, 10]);
@@ -83,4 +83,28 @@ test('linePlot: a log x axis puts each decade an equal step apart', () => {
   assert.equal((svg.match(/<circle /g) ?? []).length, 3);
   assert.match(svg, />ε \(log\)</);
   for (const tick of ['>1<', '>100<', '>1e+4<']) assert.ok(svg.includes(tick));
+});
+
+test('scatterPlot: one dot per point at its pixel, outside points counted', () => {
+  const svg = scatterPlot(
+    [
+      { name: 'real', points: [0, 0, 2, -2], colour: '#f00' },
+      { name: 'fake', points: [-2, 2, 1, 0.5, 3, 0], colour: '#00f' },
+    ],
+    { title: 'a <b>', range: [-2, 2], size: 100, radius: 1.5 },
+  );
+  const paths = [...svg.matchAll(/<path d="([^"]*)" [^>]*stroke="([^"]+)"/g)];
+  assert.equal(paths.length, 2);
+  // Margins 30/8/24/22: the plot is x 30..92, y 24..78 for [−2, 2]²;
+  // x → 30 + (x + 2)/4·62, y → 24 + (1 − (y + 2)/4)·54.
+  assert.equal(paths[0][1], 'M61.0,51.0h0M92.0,78.0h0');
+  assert.equal(paths[0][2], '#f00');
+  assert.equal(paths[1][1], 'M30.0,24.0h0M76.5,44.3h0', '(3, 0) left out');
+  assert.match(svg, /stroke-width="3" stroke-linecap="round"/);
+  assert.match(svg, /fake \(1 outside\)/);
+  assert.match(svg, /a &lt;b&gt;/);
+  assert.throws(
+    () => scatterPlot([], { title: 't', range: [1, 1] }),
+    /scatterPlot: range must have hi > lo, got \[1, 1\]/,
+  );
 });

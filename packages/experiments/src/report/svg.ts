@@ -179,3 +179,95 @@ export function linePlot(series: Series[], o: PlotOptions): string {
   parts.push('</svg>');
   return parts.join('');
 }
+
+/** A set of 2-D points for `scatterPlot`. */
+export interface PointSet {
+  name: string;
+  /** [n, 2] row-major: x0, y0, x1, y1, … */
+  points: ArrayLike<number>;
+  colour: string;
+}
+
+export interface ScatterOptions {
+  title: string;
+  /** The square [lo, hi]² shown, the same on both axes. */
+  range: readonly [number, number];
+  /** Width and height in pixels (default 260). */
+  size?: number;
+  /** Dot radius in pixels (default 1.2). */
+  radius?: number;
+}
+
+/** Margins of a scatter panel: room for the title and the tick labels. */
+const SCATTER_MARGIN = { left: 30, right: 8, top: 24, bottom: 22 };
+
+/**
+ * A scatter plot of point sets, later sets drawn over earlier ones, as
+ * an `<svg>` element (string). Each set is one path of zero-length
+ * segments with round caps (one dot per point); points outside the range
+ * (or not finite) are left out and counted in the legend.
+ */
+export function scatterPlot(sets: PointSet[], o: ScatterOptions): string {
+  const size = o.size ?? 260;
+  const r = o.radius ?? 1.2;
+  const m = SCATTER_MARGIN;
+  const [lo, hi] = o.range;
+  if (!(hi > lo)) {
+    throw new Error(`scatterPlot: range must have hi > lo, got [${lo}, ${hi}]`);
+  }
+  const pw = size - m.left - m.right;
+  const ph = size - m.top - m.bottom;
+  const sx = (x: number) => m.left + ((x - lo) / (hi - lo)) * pw;
+  const sy = (y: number) => m.top + (1 - (y - lo) / (hi - lo)) * ph;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" role="img" aria-label="${escapeXml(o.title)}">`,
+    `<text x="${size / 2}" y="16" text-anchor="middle" font-size="12" font-weight="bold">${escapeXml(o.title)}</text>`,
+    `<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="white" stroke="#999"/>`,
+  ];
+  for (const t of niceTicks(lo, hi, 4)) {
+    const [x, y] = [sx(t).toFixed(1), sy(t).toFixed(1)];
+    parts.push(
+      `<text x="${x}" y="${m.top + ph + 14}" text-anchor="middle" font-size="10">${label(t)}</text>`,
+      `<text x="${m.left - 4}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="10">${label(t)}</text>`,
+    );
+  }
+  const legend: string[] = [];
+  sets.forEach((set, k) => {
+    const { d, outside } = dotPath(set.points, { sx, sy, lo, hi });
+    parts.push(
+      `<path d="${d}" fill="none" stroke="${set.colour}" stroke-width="${2 * r}" stroke-linecap="round"/>`,
+    );
+    const note = outside > 0 ? ` (${outside} outside)` : '';
+    const ly = m.top + 10 + 13 * k;
+    legend.push(
+      `<circle cx="${m.left + 8}" cy="${ly}" r="3" fill="${set.colour}"/>`,
+      `<text x="${m.left + 14}" y="${ly}" dominant-baseline="middle" font-size="10">${escapeXml(set.name + note)}</text>`,
+    );
+  });
+  parts.push(...legend, '</svg>');
+  return parts.join('');
+}
+
+/** `M x,y h0` per point inside [lo, hi]²; the count of those outside. */
+function dotPath(
+  points: ArrayLike<number>,
+  o: {
+    sx: (x: number) => number;
+    sy: (y: number) => number;
+    lo: number;
+    hi: number;
+  },
+): { d: string; outside: number } {
+  const inside = (v: number) => v >= o.lo && v <= o.hi;
+  const moves: string[] = [];
+  let outside = 0;
+  for (let i = 0; i + 1 < points.length; i += 2) {
+    const [x, y] = [points[i], points[i + 1]];
+    if (!(inside(x) && inside(y))) {
+      outside += 1;
+      continue;
+    }
+    moves.push(`M${o.sx(x).toFixed(1)},${o.sy(y).toFixed(1)}h0`);
+  }
+  return { d: moves.join(''), outside };
+}

@@ -32,7 +32,7 @@ export interface RunContext {
 
 /** Runs a phase, adding its wall time to ctx.timings[name]. */
 export async function timed<T>(
-  ctx: RunContext,
+  ctx: Pick<RunContext, 'timings'>,
   name: string,
   fn: () => Promise<T> | T,
 ): Promise<T> {

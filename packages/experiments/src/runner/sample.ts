@@ -39,6 +39,11 @@ export interface SampleOptions {
   /** [H, W, C] of one image. */
   imageSize: readonly [number, number, number];
   seed: number;
+  /**
+   * x0 ~ Uniform[low, high]^D; default [0, 1], the images' range
+   * (PAPER.md §3).
+   */
+  init?: readonly [number, number];
   /** Called after every network evaluation of every batch. */
   onStep?: () => void;
   signal?: AbortSignal;
@@ -63,19 +68,26 @@ function runSampler(
 
 /**
  * Samples `numSamples` images in batches from x0 ~ U[0, 1]^D (PAPER.md
- * §3), each batch on its own named random stream; returns raw and
- * denoised samples, not clamped.
+ * §3; `init` sets the range), each batch on its own named random stream;
+ * returns raw and denoised samples, not clamped.
  */
 export async function sampleBoth(o: SampleOptions): Promise<Samples> {
   const { numSamples, batchSize } = o.sampling;
   const [h, w, c] = o.imageSize;
   const size = h * w * c;
+  const [low, high] = o.init ?? [0, 1];
   const raw = new Float32Array(numSamples * size);
   const denoised = new Float32Array(numSamples * size);
   for (let start = 0; start < numSamples; start += batchSize) {
     const n = Math.min(batchSize, numSamples - start);
     const rng = createRng(o.seed).fork(`sample batch ${start}`);
-    const x0 = tf.randomUniform([n, h, w, c], 0, 1, 'float32', rng.nextSeed());
+    const x0 = tf.randomUniform(
+      [n, h, w, c],
+      low,
+      high,
+      'float32',
+      rng.nextSeed(),
+    );
     const out = runSampler(o, x0 as tf.Tensor4D, rng);
     raw.set(await out.raw.data(), start * size);
     denoised.set(await out.denoised.data(), start * size);

@@ -21,8 +21,18 @@ export class InterruptedError extends Error {
   override name = 'InterruptedError';
 }
 
+/** What the loop reads of an experiment's configuration. */
+export type TrainLoopConfig = Pick<
+  ExperimentConfig,
+  'seed' | 'training' | 'adversarial'
+> & {
+  /** Image runs: random horizontal flips of the batches. */
+  data?: { flip: boolean };
+};
+
 export interface TrainLoopOptions {
-  config: ExperimentConfig;
+  config: TrainLoopConfig;
+  /** [N, H, W, C]; a point set is [N, 1, 1, D]. */
   dataset: ImageDataset;
   sigmas: readonly number[];
   configHash: string;
@@ -34,6 +44,8 @@ export interface TrainLoopOptions {
   onProgress: (step: number) => void;
   /** Stop at the next step boundary, after a checkpoint. */
   signal?: AbortSignal;
+  /** Where hybrid fakes are clamped; see HybridOptions.fakeRange. */
+  fakeRange?: readonly [number, number] | null;
 }
 
 /** One iteration; its noise comes from a stream named by the step. */
@@ -44,7 +56,7 @@ function iteration(state: TrainState, o: TrainLoopOptions): LossTerms {
     batchSize: config.training.batchSize,
     seed: config.seed,
     step: state.step,
-    flip: config.data.flip,
+    flip: config.data?.flip ?? false,
   });
   const x = imagesTensor(batch);
   try {
@@ -59,6 +71,7 @@ function iteration(state: TrainState, o: TrainLoopOptions): LossTerms {
       discriminatorSteps: a.discriminatorSteps,
       lambdaDsm: a.lambdaDsm,
       lambdaGenerator: a.lambdaGenerator,
+      fakeRange: o.fakeRange,
     });
   } finally {
     x.dispose();

@@ -11,6 +11,7 @@ import {
   saveCheckpoint,
 } from '@acsm/models';
 import type { ExperimentConfig } from '../config';
+import type { TrainLoopConfig } from './loop';
 import type { Trainee } from './steps';
 import { discriminatorOf, type ImageSize, scoreNetworkOf } from './networks';
 
@@ -38,26 +39,40 @@ function trainee(
   return { network, params, trainable, optimizer: new Adam(trainable, opt) };
 }
 
+/** The networks a training run updates; no discriminator for DSM. */
+export interface TrainNetworks {
+  score: AnyNetwork;
+  discriminator: AnyNetwork | null;
+}
+
+/**
+ * Fresh weights (score seed `seed`, discriminator `seed + 1`), EMA and
+ * optimisers for given networks (PAPER.md §2, §6).
+ */
+export function stateOf(
+  networks: TrainNetworks,
+  config: TrainLoopConfig,
+): TrainState {
+  const score = trainee(networks.score, config.seed, config.training);
+  const d = networks.discriminator;
+  const discriminator = d
+    ? trainee(d, config.seed + 1, config.adversarial)
+    : null;
+  const ema = new Ema(score.params, config.training.emaRate);
+  return { step: 0, score, ema, discriminator };
+}
+
 /** Fresh networks, EMA and optimisers (PAPER.md §2, §6). */
 export function initialState(
   config: ExperimentConfig,
   size: ImageSize,
 ): TrainState {
-  const score = trainee(
-    scoreNetworkOf(config, size),
-    config.seed,
-    config.training,
-  );
   const hybrid = config.training.kind === 'hybrid';
-  const discriminator = hybrid
-    ? trainee(
-        discriminatorOf(config, size),
-        config.seed + 1,
-        config.adversarial,
-      )
-    : null;
-  const ema = new Ema(score.params, config.training.emaRate);
-  return { step: 0, score, ema, discriminator };
+  const networks = {
+    score: scoreNetworkOf(config, size),
+    discriminator: hybrid ? discriminatorOf(config, size) : null,
+  };
+  return stateOf(networks, config);
 }
 
 export function disposeState(state: TrainState): void {

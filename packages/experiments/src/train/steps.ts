@@ -88,11 +88,20 @@ export interface HybridOptions {
   discriminatorSteps: number;
   lambdaDsm: number;
   lambdaGenerator: number;
+  /**
+   * The range fakes are clamped to: the data's (default [0, 1], images);
+   * null for data without bounds (the 2-D toys).
+   */
+  fakeRange?: readonly [number, number] | null;
 }
 
 /** Fakes clamp(H(x̃, σ), 0, 1) = clamp(x̃ + σ f(x̃), 0, 1) (PAPER.md §6). */
-function fakes(r: { xNoisy: tf.Tensor; sigma: tf.Tensor; output: tf.Tensor }) {
-  return tf.clipByValue(tf.add(r.xNoisy, tf.mul(r.sigma, r.output)), 0, 1);
+function fakes(
+  r: { xNoisy: tf.Tensor; sigma: tf.Tensor; output: tf.Tensor },
+  range: HybridOptions['fakeRange'] = [0, 1],
+) {
+  const h = tf.add(r.xNoisy, tf.mul(r.sigma, r.output));
+  return range ? tf.clipByValue(h, range[0], range[1]) : h;
 }
 
 /** D_steps discriminator updates on fresh noise, score network frozen. */
@@ -106,7 +115,7 @@ function discriminatorSteps(
   for (let k = 0; k < o.discriminatorSteps; k++) {
     const fake = tf.tidy(() => {
       const r = dsmLoss(scoreFn(score), batch, o);
-      return fakes(r) as tf.Tensor4D;
+      return fakes(r, o.fakeRange) as tf.Tensor4D;
     });
     const terms = update(
       d,
@@ -140,7 +149,8 @@ export function hybridStep(
     score,
     () => {
       const r = dsmLoss(scoreFn(score), batch, o);
-      const fakeOut = d.network.apply(d.params, fakes(r) as tf.Tensor4D, {
+      const fake = fakes(r, o.fakeRange) as tf.Tensor4D;
+      const fakeOut = d.network.apply(d.params, fake, {
         training: true,
       });
       // D(x) only for a loss that reads it (the relativistic ones).
