@@ -27,7 +27,7 @@ export type TrainLoopConfig = Pick<
   'seed' | 'training' | 'adversarial'
 > & {
   /** Image runs: random horizontal flips of the batches. */
-  data?: { flip: boolean };
+  data?: { flip?: boolean };
 };
 
 export interface TrainLoopOptions {
