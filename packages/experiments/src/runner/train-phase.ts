@@ -102,6 +102,7 @@ async function train(
   let last = '';
   await trainLoop(state, {
     config: o.config,
+    flip: o.config.data.flip,
     dataset: o.prepared.train,
     sigmas: o.prepared.sigmas,
     configHash: o.hash,

@@ -25,13 +25,12 @@ export class InterruptedError extends Error {
 export type TrainLoopConfig = Pick<
   ExperimentConfig,
   'seed' | 'training' | 'adversarial'
-> & {
-  /** Image runs: random horizontal flips of the batches. */
-  data?: { flip?: boolean };
-};
+>;
 
 export interface TrainLoopOptions {
   config: TrainLoopConfig;
+  /** Random horizontal flips of the batches (images only). */
+  flip?: boolean;
   /** [N, H, W, C]; a point set is [N, 1, 1, D]. */
   dataset: ImageDataset;
   sigmas: readonly number[];
@@ -56,7 +55,7 @@ function iteration(state: TrainState, o: TrainLoopOptions): LossTerms {
     batchSize: config.training.batchSize,
     seed: config.seed,
     step: state.step,
-    flip: config.data?.flip ?? false,
+    flip: o.flip ?? false,
   });
   const x = imagesTensor(batch);
   try {
