@@ -61,7 +61,7 @@ test('runs list has a header and the metric; runs show takes a unique prefix', a
     assert.equal(none.code, 2);
     assert.match(
       none.err,
-      /no run id of experiments table2, table1, table3, figure1, figure3 starts with 'zz'/,
+      /no run id of experiments table2, table1, table3, figure1, figure3, toy starts with 'zz'/,
     );
     if (n > 1) {
       const both = acsm(['runs', 'show', ids[0].slice(0, n - 1)], uri);

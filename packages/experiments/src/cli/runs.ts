@@ -63,7 +63,12 @@ async function list(logger: Logger, experiment: string) {
 }
 
 /** The experiments this tool writes, searched for an id prefix. */
-const KNOWN_EXPERIMENTS = [...Object.keys(DEFINITIONS), 'figure1', 'figure3'];
+const KNOWN_EXPERIMENTS = [
+  ...Object.keys(DEFINITIONS),
+  'figure1',
+  'figure3',
+  'toy',
+];
 
 /**
  * The run with this id, or the one run it prefixes in `experiment` and
