@@ -126,6 +126,11 @@ test('figure3 smoke: two sweeps, the figure and its run', async () => {
     });
     assert.equal(runs.length, 1);
     assert.equal(runs[0].info.status, 'FINISHED');
+    const page = join(dir, 'figure3.html');
+    const report = ['report', 'figure3', '--profile=smoke', '--out', page];
+    const rep = acsm(report, env);
+    assert.equal(rep.code, 0, rep.err);
+    assert.match(readFileSync(page, 'utf8'), /<svg[^>]*>.*released: CIFAR/s);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -24,7 +24,7 @@ import { findRun } from './runs';
 import { availableParallelism } from 'node:os';
 import { initBackend, type BackendInfo } from '@acsm/core';
 import { DEFAULT_MNIST_CLASSIFIER_CONFIG } from '@acsm/eval';
-import { openStore, startRun } from '@acsm/tracking';
+import { openStore, type Run, startRun } from '@acsm/tracking';
 import { DEFINITIONS, type ProfileName } from '../definitions';
 import { formatDuration } from '../progress';
 import { tableText } from '../table';
@@ -500,6 +500,11 @@ export async function reportTarget(o: {
       rows,
       runs,
     });
+  } else if (o.subjects.length === 1 && FIGURE_TARGETS.includes(first)) {
+    html = await runsReport(
+      store,
+      await latestRuns(store, first, o.profile ?? 'cpu'),
+    );
   } else {
     const runs = [];
     for (const id of o.subjects)
@@ -511,6 +516,40 @@ export async function reportTarget(o: {
   o.logger.info(
     `wrote ${o.out} (${(html.length / 1024).toFixed(0)} kB, self-contained)`,
   );
+}
+
+/** Targets whose runs are figures and point sets, not table cells. */
+const FIGURE_TARGETS = ['figure1', 'figure3', 'toy'];
+
+/**
+ * The latest finished run of each name in a figure target's experiment
+ * for a profile (the figure, or the toy table and its trained models).
+ */
+async function latestRuns(
+  store: Awaited<ReturnType<typeof openStore>>,
+  target: string,
+  profile: ProfileName,
+): Promise<Run[]> {
+  const exp = await store.getExperimentByName(target);
+  const { runs } = exp
+    ? await store.searchRuns({
+        experimentIds: [exp.experimentId],
+        filter: { tags: { 'acsm.profile': profile }, status: 'FINISHED' },
+      })
+    : { runs: [] };
+  const latest = new Map<string, Run>();
+  for (const run of runs.sort((a, b) => b.info.startTime - a.info.startTime)) {
+    const kind = run.data.tags['acsm.kind'];
+    if (kind === 'sweep') continue;
+    if (!latest.has(run.info.runName)) latest.set(run.info.runName, run);
+  }
+  if (latest.size === 0) {
+    throw new ConfigError(
+      `${target} profile ${profile} has no finished run in the store; ` +
+        `run it first (npx acsm run ${target} --profile=${profile})`,
+    );
+  }
+  return [...latest.values()];
 }
 
 /** `acsm run figure1`: the curves, files and a tracked run. */
