@@ -64,7 +64,7 @@ const COLOURS = [
 
 const label = (v: number) =>
   Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)
-    ? v.toExponential(0)
+    ? Number(v.toPrecision(2)).toExponential()
     : String(Number(v.toPrecision(4)));
 
 /**
@@ -75,6 +75,20 @@ function axisTicks(lo: number, hi: number, log = false): number[] {
   if (!log) return niceTicks(lo, hi);
   const decades = niceTicks(lo, hi).filter(Number.isInteger);
   if (decades.length >= 2) return decades;
+  // Within about a decade: 1, 2, 5 × 10^k, else every digit × 10^k.
+  for (const digits of [
+    [1, 2, 5],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  ]) {
+    const ticks: number[] = [];
+    for (let k = Math.floor(lo); k <= Math.ceil(hi); k++) {
+      for (const d of digits) {
+        const t = Math.log10(d) + k;
+        if (t >= lo && t <= hi) ticks.push(t);
+      }
+    }
+    if (ticks.length >= 3) return ticks;
+  }
   return niceTicks(10 ** lo, 10 ** hi)
     .filter((v) => v > 0)
     .map(Math.log10);
