@@ -14,20 +14,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DEFAULT_PYTHON } from '../parity/parity';
 import { selectCases, type BenchCase, type Reps } from './cases';
 import { checkParity, MANIFEST, type ExchangeManifest } from './exchange';
 import { trainFlops } from './flops';
 import { formatTable, jsonLine, type CaseResult } from './report';
 import { interleave, median } from './stats';
-import { LineWorker } from './worker';
+import { LineWorker, startOurSide, startTorchSide } from './worker';
 
 /** The bound on every relative difference of the parity check. */
 export const BENCH_BOUND = 1e-4;
 const SEED = 2021;
-
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 interface Options {
   cases: BenchCase[];
@@ -37,7 +33,6 @@ interface Options {
   reps?: number;
   threads: number;
   timeoutMs: number;
-  python: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -67,7 +62,6 @@ function parseOptions(argv: string[]): Options {
     reps: int('reps', 1),
     threads: int('threads', 1) ?? availableParallelism(),
     timeoutMs: 1e3 * (int('timeout', 1) ?? 3600),
-    python: process.env.ACSM_BENCH_PYTHON || DEFAULT_PYTHON,
   };
 }
 
@@ -80,18 +74,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Both sides of one case, started. */
 function startSides(o: Options) {
-  const env = { ...process.env, ACSM_WASM_THREADS: String(o.threads) };
-  const ours = new LineWorker(
-    'ours',
-    process.execPath,
-    ['--import', 'tsx', here('./ours-worker.ts')],
-    env,
-  );
-  const torch = new LineWorker('PyTorch', o.python, [
-    here('./torch_side.py'),
-    String(o.threads),
-  ]);
-  return { ours, torch };
+  return { ours: startOurSide(o.threads), torch: startTorchSide(o.threads) };
 }
 
 /** A side's step as the interleaving runs it: its own milliseconds. */

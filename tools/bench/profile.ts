@@ -3,14 +3,18 @@
 // steps, on the backend initBackend picks. See README.md, "CPU speed".
 //
 //   npm run bench:profile [-- --case ID] [--batch N] [--warmup N]
-//       [--top N]
+//       [--top N] [--torch]
 //
 // --batch replaces the case's batch (a smaller one profiles the paper's
 // network in reasonable time). Prints each phase of the step (a training
 // step: loss and gradients, Adam update, loss read back) with its wall
 // time, kernel time and kernel calls, then a Markdown table of the whole
 // step's kernels, slowest first (kernels.ts says how a kernel that runs
-// other kernels is listed).
+// other kernels is listed). --torch adds PyTorch's ops for the same step
+// (torch.profiler, own time per op, same weights and thread count).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@acsm/core';
 import { selectCases } from './cases';
@@ -18,6 +22,7 @@ import {
   formatRows,
   kernelRows,
   recordDepths,
+  type KernelRow,
   type ProfiledKernel,
 } from './kernels';
 import {
@@ -27,8 +32,10 @@ import {
   dsmGradients,
   forwardStep,
   step,
+  writeExchange,
   type OursBench,
 } from './ours';
+import { startTorchSide } from './worker';
 
 const SEED = 2021;
 const MB = 2 ** 20;
@@ -91,6 +98,28 @@ async function profilePhases(b: OursBench) {
   return { kernels, depths, peakBytes };
 }
 
+/**
+ * PyTorch's ops in one step of the same case (our current weights), after
+ * its parity pass and `warmup` steps.
+ */
+async function profileTorch(
+  b: OursBench,
+  warmup: number,
+  threads: number,
+): Promise<KernelRow[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'acsm-bench-profile-'));
+  const torch = startTorchSide(threads);
+  try {
+    await writeExchange(b, dir);
+    await torch.request({ cmd: 'load', dir });
+    for (let i = 0; i < warmup; i++) await torch.request({ cmd: 'step' });
+    return (await torch.request({ cmd: 'profile' })).ops as KernelRow[];
+  } finally {
+    await torch.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [chosen] = selectCases([option(argv, 'case', 'cpu-train-32')]);
   const c = { ...chosen, batch: count(argv, 'batch', chosen.batch) };
@@ -115,6 +144,14 @@ async function main(argv: string[]): Promise<void> {
       `tensors ${(peakBytes / MB).toFixed(0)} MB\n\n` +
       `${formatRows(rows, top)}\n`,
   );
+  if (argv.includes('--torch')) {
+    const ops = await profileTorch(bench, warmup, backend.threads);
+    const ms = ops.reduce((s, r) => s + r.ms, 0);
+    process.stdout.write(
+      `\nPyTorch (${backend.threads} threads), same step: ops ` +
+        `${ms.toFixed(0)} ms\n\n${formatRows(ops, top)}\n`,
+    );
+  }
   disposeOurs(bench);
 }
 

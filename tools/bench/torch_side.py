@@ -9,6 +9,7 @@ stdout to one JSON request per line on stdin:
     {"cmd": "load", "dir": DIR}  load DIR/manifest.json, write the parity
                                  outputs (forward, loss, gradients)
     {"cmd": "step"}              one timed step -> {"ms": ...}
+    {"cmd": "profile"}           one step under torch.profiler -> {"ops"}
     {"cmd": "peak"}              -> {"peak_mb": ru_maxrss in MB}
     {"cmd": "quit"}
 
@@ -269,6 +270,21 @@ class Bench:
                 self.forward(x)
         return (time.perf_counter() - t0) * 1000
 
+    def profile(self):
+        """One step under torch.profiler: per op name its calls and its
+        own milliseconds (intra-op threads included), slowest first."""
+        with torch.profiler.profile() as prof:
+            self.step()
+        ops = sorted(
+            prof.key_averages(),
+            key=lambda e: e.self_cpu_time_total,
+            reverse=True,
+        )
+        return [
+            {"name": e.key, "calls": e.count, "ms": e.self_cpu_time_total / 1e3}
+            for e in ops
+        ]
+
 
 def main():
     cores = len(os.sched_getaffinity(0))
@@ -290,6 +306,8 @@ def main():
                 }
             elif req["cmd"] == "step":
                 reply = {"ms": bench.step()}
+            elif req["cmd"] == "profile":
+                reply = {"ops": bench.profile()}
             elif req["cmd"] == "peak":
                 reply = {"peak_mb": peak_mb()}
             elif req["cmd"] == "quit":

@@ -2,6 +2,8 @@
 // it reads on stdin (both sides of the bench speak this way).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_PYTHON } from '../parity/parity';
 
 /** The last lines of a text, for an error message. */
 function tail(text: string, lines = 15): string {
@@ -99,4 +101,25 @@ export class LineWorker {
     await done;
     clearTimeout(timer);
   }
+}
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/**
+ * Starts our side (`ours-worker.ts`) with `threads` WebAssembly threads.
+ */
+export function startOurSide(threads: number): LineWorker {
+  const env = { ...process.env, ACSM_WASM_THREADS: String(threads) };
+  const args = ['--import', 'tsx', here('./ours-worker.ts')];
+  return new LineWorker('ours', process.execPath, args, env);
+}
+
+/**
+ * Starts the PyTorch side (`torch_side.py`) with `threads` threads, under
+ * ACSM_BENCH_PYTHON or Debian's /usr/bin/python3.
+ */
+export function startTorchSide(threads: number): LineWorker {
+  const python = process.env.ACSM_BENCH_PYTHON || DEFAULT_PYTHON;
+  const args = [here('./torch_side.py'), String(threads)];
+  return new LineWorker('PyTorch', python, args);
 }
