@@ -3,11 +3,12 @@
 // training kernels, on wasm with its shipped Conv2DBackpropInput, and on
 // the pure-JS cpu backend, and prints the median milliseconds of each.
 //
-//   npx tsx tools/bench-backend.ts [--steps 5] [--cpu-steps 1]
+//   npx tsx tools/bench/conv-kernels.ts [--steps 5] [--cpu-steps 1]
 //
 // The cpu backend takes minutes per step: it runs no warm-up step.
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../packages/core/src/backend/index';
+import { initBackend } from '@acsm/core';
+import { median } from './stats';
 
 const BATCH = 32;
 const SIZE = 28;
@@ -74,12 +75,6 @@ async function adamStep(
   await value?.data();
   value?.dispose();
   return performance.now() - t0;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**
