@@ -31,7 +31,7 @@ type Request =
   | { cmd: 'step' | 'peak' };
 
 /** Peak RSS of this process in MB (2^20 bytes); maxRSS is in kB. */
-export function peakMb(): number {
+function peakMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 

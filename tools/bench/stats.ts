@@ -16,7 +16,8 @@ export type Side = () => Promise<number>;
  * Runs the sides in turn, A B A B …: `reps.warmup` untimed rounds, then
  * `reps.reps` rounds whose times it returns, one array per side. Taking
  * turns step by step puts both sides under the same drift of a shared
- * machine.
+ * machine. `onRound` sees each round's times; warm-up rounds are
+ * numbered from −warmup, timed ones from 0.
  */
 export async function interleave(
   sides: readonly Side[],
