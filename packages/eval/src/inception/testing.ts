@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeNpz } from '../npz';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(
@@ -97,38 +98,7 @@ export function maxRelativeDiff(
   return diff / scale;
 }
 
-/**
- * A ZIP archive of stored (uncompressed) entries, written as APPNOTE.TXT
- * lays it out, without ZIP64 records and with zero CRCs (the reader
- * under test does not check them).
- */
+/** A ZIP archive of stored entries: the project's own writer's. */
 export function storedZip(files: Record<string, Uint8Array>): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const central: Uint8Array[] = [];
-  let offset = 0;
-  for (const [name, data] of Object.entries(files)) {
-    const n = Buffer.from(name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(n.length, 26);
-    const header = Buffer.alloc(46);
-    header.writeUInt32LE(0x02014b50, 0);
-    header.writeUInt32LE(data.length, 20);
-    header.writeUInt32LE(data.length, 24);
-    header.writeUInt16LE(n.length, 28);
-    header.writeUInt32LE(offset, 42);
-    parts.push(local, n, data);
-    central.push(header, n);
-    offset += 30 + n.length + data.length;
-  }
-  const size = central.reduce((s, b) => s + b.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(central.length / 2, 8);
-  end.writeUInt16LE(central.length / 2, 10);
-  end.writeUInt32LE(size, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, ...central, end]);
+  return writeNpz(files);
 }
