@@ -12,7 +12,13 @@ export type OutputKind = 'raw' | 'denoised';
 export type GanLossName = 'lsgan' | 'hinge' | 'ralsgan' | 'nsgan';
 export type DatasetName = 'mnist' | 'stacked-mnist' | 'cifar10' | 'lsun-church';
 export type NetworkName = 'ncsnv2' | 'ncsnv2-deeper' | 'unet';
+/**
+ * 'fid_auto' is resolved with the cells (runner/metric-choice.ts):
+ * 'fid_inception' when the FID Inception weights are on this machine,
+ * else the dataset's own metric; no run is ever logged with it.
+ */
 export type MetricName =
+  | 'fid_auto'
   | 'fid_mnist_classifier'
   | 'fid_inception'
   | 'stacked_mnist_modes';
@@ -30,6 +36,7 @@ export const NETWORK_NAMES: readonly NetworkName[] = [
   'unet',
 ];
 export const METRIC_NAMES: readonly MetricName[] = [
+  'fid_auto',
   'fid_mnist_classifier',
   'fid_inception',
   'stacked_mnist_modes',

@@ -12,6 +12,7 @@ export { INPUT_SIZE, LOGITS_DIM, POOL3_DIM } from './spec';
 export type { StateDict, TorchDtype, TorchTensor } from './torch-checkpoint';
 export { readStateDict } from './torch-checkpoint';
 export type {
+  FoundInceptionWeights,
   InceptionWeightsOptions,
   LoadedInceptionWeights,
 } from './weights';
@@ -19,6 +20,7 @@ export {
   FID_INCEPTION_FILE,
   FID_INCEPTION_SHA256,
   FID_INCEPTION_URL,
+  findInceptionWeights,
   loadInceptionWeights,
   WEIGHTS_ENV,
 } from './weights';

@@ -2,13 +2,20 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   FID_INCEPTION_FILE,
   FID_INCEPTION_SHA256,
   FID_INCEPTION_URL,
+  findInceptionWeights,
   loadInceptionWeights,
   sha256Hex,
   WEIGHTS_ENV,
@@ -145,4 +152,49 @@ test('loadInceptionWeights: HTTP errors and fetch failures', async () => {
     loadInceptionWeights({ cacheDir: tempDir(), sha256: '6726' }),
     /sha256 must be 8 to 64 hex digits, got '6726'/,
   );
+});
+
+test('findInceptionWeights: variable, converted cache, .pth, or none', () => {
+  const cacheDir = tempDir();
+  assert.equal(findInceptionWeights({ cacheDir }), null);
+  // Converted weights of another file are not these weights.
+  const other = 'ab'.repeat(32);
+  writeFileSync(join(cacheDir, `fid-inception-${other}.json`), '{}');
+  writeFileSync(join(cacheDir, `fid-inception-${other}.bin`), '');
+  assert.equal(findInceptionWeights({ cacheDir }), null);
+  assert.deepEqual(findInceptionWeights({ cacheDir, sha256: other }), {
+    source: 'cache',
+    path: join(cacheDir, `fid-inception-${other}.json`),
+  });
+  const pth = join(cacheDir, FID_INCEPTION_FILE);
+  writeFileSync(pth, '');
+  assert.deepEqual(findInceptionWeights({ cacheDir }), {
+    source: 'checkpoint',
+    path: pth,
+  });
+  const stem = join(cacheDir, `fid-inception-${FID_INCEPTION_SHA256}`);
+  writeFileSync(`${stem}.json`, '{}');
+  assert.equal(findInceptionWeights({ cacheDir })?.source, 'checkpoint');
+  writeFileSync(`${stem}.bin`, '');
+  assert.equal(findInceptionWeights({ cacheDir })?.source, 'cache');
+});
+
+test('findInceptionWeights: a named file must exist', () => {
+  const cacheDir = tempDir();
+  const named = join(cacheDir, 'mine.pth');
+  assert.throws(
+    () => findInceptionWeights({ cacheDir, weightsPath: named }),
+    /mine\.pth not found \(from weightsPath or ACSM_INCEPTION_WEIGHTS\)/,
+  );
+  process.env[WEIGHTS_ENV] = named;
+  try {
+    assert.throws(() => findInceptionWeights({ cacheDir }), /not found/);
+    writeFileSync(named, '');
+    assert.deepEqual(findInceptionWeights({ cacheDir }), {
+      source: 'variable',
+      path: named,
+    });
+  } finally {
+    delete process.env[WEIGHTS_ENV];
+  }
 });

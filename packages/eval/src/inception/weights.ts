@@ -210,6 +210,39 @@ function notFound(path: string, explicit: boolean, url: string): Error {
   );
 }
 
+/** Where usable weights are without downloading, as findInceptionWeights says. */
+export interface FoundInceptionWeights {
+  /** 'variable': $ACSM_INCEPTION_WEIGHTS (or weightsPath); 'cache': the
+   * converted file; 'checkpoint': the .pth in the cache folder. */
+  readonly source: 'variable' | 'cache' | 'checkpoint';
+  readonly path: string;
+}
+
+/**
+ * The FID Inception weights that loadInceptionWeights would read without
+ * downloading, or null when there are none; reads no file's contents (the
+ * hash is checked when they are loaded). A path named by weightsPath or
+ * the variable must exist: a mistyped one is an error, not "none".
+ */
+export function findInceptionWeights(
+  o: Pick<InceptionWeightsOptions, 'cacheDir' | 'weightsPath' | 'sha256'>,
+): FoundInceptionWeights | null {
+  const explicit = o.weightsPath ?? (process.env[WEIGHTS_ENV] || undefined);
+  if (explicit) {
+    if (existsSync(explicit)) return { source: 'variable', path: explicit };
+    throw notFound(explicit, true, FID_INCEPTION_URL);
+  }
+  const expected = expectedHash(o.sha256 ?? FID_INCEPTION_SHA256);
+  if (expected.length === 64) {
+    const { json, bin } = cachePaths(o.cacheDir, expected);
+    if (existsSync(json) && existsSync(bin)) {
+      return { source: 'cache', path: json };
+    }
+  }
+  const pth = join(o.cacheDir, FID_INCEPTION_FILE);
+  return existsSync(pth) ? { source: 'checkpoint', path: pth } : null;
+}
+
 /** The .pth's path, downloading it first if asked and missing. */
 async function locate(o: InceptionWeightsOptions, expected: string) {
   const explicit = o.weightsPath ?? (process.env[WEIGHTS_ENV] || undefined);

@@ -30,13 +30,13 @@ import {
   WEIGHTS_ENV,
 } from '@acsm/eval';
 import { ConfigError } from '../config';
+import { defaultCacheDir } from '../runner/context';
+import { inceptionWeightsDir } from '../runner/metric-choice';
 import type { Logger } from './logger';
 import { once } from './options';
 
 /** The variable naming a mirror of the weights' published address. */
 export const WEIGHTS_URL_ENV = 'ACSM_INCEPTION_URL';
-
-const cacheRoot = () => process.env.ACSM_CACHE_DIR ?? '.cache/acsm';
 
 /** An input problem (a file, a flag) as a one-line user error (exit 2). */
 async function asUserError<T>(work: () => Promise<T> | T): Promise<T> {
@@ -168,7 +168,7 @@ function weightsHelp(cacheDir: string): string {
 async function loadNetwork(a: WeightsArgs, logger: Logger) {
   const backend = await initBackend();
   logger.info(`backend: ${backend.name}, ${backend.threads} thread(s)`);
-  const cacheDir = join(cacheRoot(), 'inception');
+  const cacheDir = inceptionWeightsDir(defaultCacheDir());
   try {
     const net = await loadFidInception({
       weightsPath: a.weights,
@@ -258,7 +258,7 @@ async function stats(a: StatsArgs, logger: Logger): Promise<void> {
       onProgress: progressLogger(logger, what),
     });
     const name = inceptionStatsFileName(computed.meta!);
-    const out = a.out ?? join(cacheRoot(), 'inception-stats', name);
+    const out = a.out ?? join(defaultCacheDir(), 'inception-stats', name);
     saveInceptionStats(out, computed);
     const back = loadInceptionStats(out); // the hash checks what was written
     logger.result(`wrote ${out}`);

@@ -29,7 +29,7 @@ import { DEFINITIONS, type ProfileName } from '../definitions';
 import { formatDuration } from '../progress';
 import { tableText } from '../table';
 import { configHash } from '../hash';
-import { type RunContext, timed } from '../runner/context';
+import { defaultCacheDir, type RunContext, timed } from '../runner/context';
 import { environmentTags } from '../runner/environment';
 import { profileOf, type ResolvedCell, resolveCells } from '../runner/resolve';
 import {
@@ -157,7 +157,7 @@ export async function createContext(
     ],
     backend,
     environmentTags: environmentTags(backend),
-    cacheDir: process.env.ACSM_CACHE_DIR ?? '.cache/acsm',
+    cacheDir: defaultCacheDir(),
     signal: interruptOnSignals(logger).signal,
     timings: {},
   };

@@ -116,6 +116,8 @@ function resolvedCell(
     hash: configHash(config),
     trainingHash: configHash(trainingPart(config)),
     reference: samplerSettingsOf(profile, spec).reference(spec, stepSize),
+    metricReason:
+      `eval.metric = ${config.eval.metric}, as logged by run ` + run.info.runId,
   };
 }
 

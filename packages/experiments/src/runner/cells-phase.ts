@@ -114,6 +114,7 @@ async function logCell(
       'acsm.training_run_id': o.trainRunId,
       'mlflow.parentRunId': o.trainRunId,
       'acsm.data.source': o.prepared.train.source,
+      'acsm.metric.reason': cell.metricReason,
       ...o.evaluator.tags,
       ...o.measured.tags,
     },

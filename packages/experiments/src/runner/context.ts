@@ -30,6 +30,11 @@ export interface RunContext {
   shards?: { jobs: number; threadsPerJob: number };
 }
 
+/** The local cache: $ACSM_CACHE_DIR, default `.cache/acsm`. */
+export function defaultCacheDir(): string {
+  return process.env.ACSM_CACHE_DIR || '.cache/acsm';
+}
+
 /** Runs a phase, adding its wall time to ctx.timings[name]. */
 export async function timed<T>(
   ctx: Pick<RunContext, 'timings'>,

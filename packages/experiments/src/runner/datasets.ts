@@ -147,5 +147,8 @@ export function metricUnavailable(
     case 'fid_inception':
       // The weights are found or downloaded before training starts.
       return null;
+    case 'fid_auto':
+      // Resolved with the cells: to fid_inception or the dataset's own.
+      return null;
   }
 }

@@ -17,6 +17,7 @@ import {
 import type { ExperimentConfig } from '../config';
 import { createProgress } from '../progress';
 import { type RunContext, timed } from './context';
+import { inceptionWeightsDir } from './metric-choice';
 import type { Evaluator } from './prepare';
 
 /** The paper's sample count: fewer is not comparable (PAPER.md §9). */
@@ -33,7 +34,7 @@ export function fidInception(ctx: RunContext): Promise<FidInception> {
   const { ACSM_INCEPTION_SHA256: sha256, ACSM_INCEPTION_URL: url } =
     process.env;
   return loadFidInception({
-    cacheDir: ctx.cacheDir,
+    cacheDir: inceptionWeightsDir(ctx.cacheDir),
     download: true,
     ...(sha256 ? { sha256 } : {}),
     ...(url ? { url } : {}),

@@ -76,7 +76,10 @@ test('preflight lists every missing dataset and metric at once', () => {
     const left = preflightProblems(paper()).join('\n');
     assert.doesNotMatch(left, /cifar10/);
     assert.deepEqual(preflightProblems(resolveCells(table2, 'cpu', {})), []);
-    const mixed = resolveCells(table2, 'cpu', { 'data.dataset': 'cifar10' });
+    const mixed = resolveCells(table2, 'cpu', {
+      'data.dataset': 'cifar10',
+      'eval.metric': 'fid_mnist_classifier',
+    });
     assert.match(
       preflightProblems(mixed).join('\n'),
       /fid_mnist_classifier measures MNIST digits only, not cifar10/,

@@ -139,7 +139,28 @@ export function planText(cells: readonly ResolvedCell[]): string {
     }
   }
   out.push(`sampling in all: ${count(total)} network evaluations`);
-  return out.join('\n');
+  return [...out, ...metricLines(cells)].join('\n');
+}
+
+/** Why each metric, and what the Inception will have to look at. */
+function metricLines(cells: readonly ResolvedCell[]): string[] {
+  const lines = [...new Set(cells.map((c) => `metric: ${c.metricReason}`))];
+  const inception = cells.filter(
+    (c) => c.config.eval.metric === 'fid_inception',
+  );
+  if (inception.length === 0) return lines;
+  const samples = inception.reduce(
+    (n, c) => n + c.config.sampling.numSamples,
+    0,
+  );
+  const datasets = [...new Set(inception.map((c) => c.config.data.dataset))];
+  const reference = datasets.reduce((n, d) => n + DATASETS[d].trainSize(), 0);
+  lines.push(
+    `Inception passes: ${count(samples)} samples and ${count(reference)} ` +
+      `training images for the reference statistics (${datasets.join(', ')}; ` +
+      `once, then cached)`,
+  );
+  return lines;
 }
 
 /**

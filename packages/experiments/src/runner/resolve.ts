@@ -18,6 +18,9 @@ import {
 } from '../definitions';
 import { configHash } from '../hash';
 import type { Reference } from '../references';
+import type { FoundInceptionWeights } from '@acsm/eval';
+import { defaultCacheDir } from './context';
+import { chooseMetric, localInceptionWeights } from './metric-choice';
 
 /** A cell resolved to its full configuration and hashes. */
 export interface ResolvedCell {
@@ -28,6 +31,16 @@ export interface ResolvedCell {
   /** Hash of what its trained model depends on (shared by 8 cells). */
   trainingHash: string;
   reference: Reference;
+  /** Why config.eval.metric is the metric (fid_auto's choice). */
+  metricReason: string;
+}
+
+export interface ResolveOptions {
+  /**
+   * The FID Inception weights on this machine, for eval.metric =
+   * fid_auto; default: looked up in the cache and ACSM_INCEPTION_WEIGHTS.
+   */
+  inceptionWeights?: () => FoundInceptionWeights | null;
 }
 
 /** The parts of a configuration that determine the trained model. */
@@ -62,8 +75,13 @@ export function resolveCells(
   def: ExperimentDefinition,
   profile: ProfileName,
   overrides: Record<string, unknown>,
+  o: ResolveOptions = {},
 ): ResolvedCell[] {
   const spec = profileOf(def, profile);
+  const find =
+    o.inceptionWeights ?? (() => localInceptionWeights(defaultCacheDir()));
+  let found: FoundInceptionWeights | null | undefined;
+  const weights = () => (found === undefined ? (found = find()) : found);
   return cellsOf(def, spec).map((cell) => {
     const settings = samplerSettingsOf(spec, cell);
     const stepSize = settings.stepSizes[samplerKey(cell.sampler)];
@@ -71,7 +89,9 @@ export function resolveCells(
       sampling: { ...cell.sampler, stepSize },
       eval: { output: cell.output },
     });
-    const config = applyFlatOverrides(merged, overrides);
+    const asked = applyFlatOverrides(merged, overrides);
+    const choice = chooseMetric(asked, weights);
+    const config = mergeConfig(asked, { eval: { metric: choice.metric } });
     validateConfig(config, `${def.name} cell ${cell.id}`);
     return {
       spec: cell,
@@ -79,6 +99,7 @@ export function resolveCells(
       hash: configHash(config),
       trainingHash: configHash(trainingPart(config)),
       reference: settings.reference(cell, config.sampling.stepSize),
+      metricReason: choice.reason,
     };
   });
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkCasStepSize } from '@acsm/core';
 import { startRun } from '@acsm/tracking';
-import { ConfigError } from '../config';
+import { ConfigError, type MetricName } from '../config';
 import { samplerKey } from '../definitions';
 import { formatDuration } from '../progress';
 import { tableCsv, tableMarkdown, type TableRow } from '../table';
@@ -108,13 +108,20 @@ async function runTraining(
   return results;
 }
 
+/** Columns a metric's cells show beside the value, when they logged them. */
+const METRIC_EXTRAS: Partial<Record<MetricName, readonly string[]>> = {
+  fid_inception: ['inception_score', 'fid_mnist_classifier'],
+};
+
 /** The table row of a cell's result. */
 export function rowOf(
   r: CellResult,
   extraMetrics: readonly string[] = [],
 ): TableRow {
   const { spec, config, reference } = r.cell;
-  const extra = extraMetrics.map((k) => [k, r.metrics[k] ?? null]);
+  const own = METRIC_EXTRAS[config.eval.metric] ?? [];
+  const names = [...extraMetrics, ...own.filter((k) => k in r.metrics)];
+  const extra = names.map((k) => [k, r.metrics[k] ?? null]);
   return {
     cell: spec.id,
     training: spec.training,
@@ -259,7 +266,7 @@ export async function runTable(
   );
   const rows = results.map((r) => rowOf(r, ctx.def.extraMetrics));
   const facts = await provenance(ctx, results, prepared);
-  const notes = await tableNotes(ctx, cells, facts);
+  const notes = await tableNotes(ctx, cells, results, facts);
   const dir = await timed(ctx, 'write table', () =>
     writeTable(ctx, rows, { ...out, notes }),
   );
@@ -284,9 +291,52 @@ async function provenance(
   };
 }
 
+/** What a metric's value is, in a table note. */
+function metricNote(metric: MetricName, dataset: string): string {
+  switch (metric) {
+    case 'fid_mnist_classifier':
+      return `Metric: FID on features of an MNIST classifier trained by this project (${metric}); not Inception FID, not comparable with published FIDs.`;
+    case 'fid_inception':
+      return (
+        `Metric: FID on the 2048 pool3 features of the FID Inception-v3, with its Inception Score (${metric}); a cell run's fid_comparable says whether its value may stand beside published FIDs, and acsm.fid.notes why not.` +
+        (dataset === 'mnist'
+          ? ' Grayscale digits repeated to three channels are never comparable with published FIDs; fid_mnist_classifier is the MNIST-classifier FID of the same samples.'
+          : '')
+      );
+    case 'stacked_mnist_modes':
+      return `Metric: modes of Stacked MNIST covered, of 1000 (${metric}), each channel labelled by this project's MNIST classifier; kl is KL(q ‖ uniform).`;
+    case 'fid_auto':
+      return 'Metric: fid_auto (unresolved).';
+  }
+}
+
+/** One note per metric of the table, then why each was chosen. */
+export function metricNotes(
+  cells: ResolvedCell[],
+  results: CellResult[],
+): string[] {
+  const notes = new Set<string>();
+  for (const c of cells) {
+    notes.add(metricNote(c.config.eval.metric, c.config.data.dataset));
+  }
+  const comparable = results.filter((r) => r.metrics.fid_comparable === 1);
+  if (results.some((r) => 'fid_comparable' in r.metrics)) {
+    notes.add(
+      `Inception FIDs comparable with published values: ${comparable.length} of ${results.length} cells.`,
+    );
+  }
+  for (const c of cells) {
+    if (c.metricReason.startsWith('eval.metric = fid_auto')) {
+      notes.add(`Metric chosen by ${c.metricReason}.`);
+    }
+  }
+  return [...notes];
+}
+
 async function tableNotes(
   ctx: RunContext,
   cells: ResolvedCell[],
+  results: CellResult[],
   facts: { source: string; schedule: string },
 ): Promise<string[]> {
   const c = cells[0].config;
@@ -294,7 +344,7 @@ async function tableNotes(
     .map(([k, v]) => `${k} ${formatDuration(v)}`)
     .join(', ');
   return [
-    `Metric: FID on features of an MNIST classifier trained by this project (${c.eval.metric}); not Inception FID, not comparable with published FIDs.`,
+    ...metricNotes(cells, results),
     `Data: ${facts.source}; score network NCSNv2 ngf=${c.model.ngf} depth=${c.model.depth}${c.model.dilation ? '' : ' without dilation'}, ${c.training.iterations} iterations, batch ${c.training.batchSize}; EMA weights for sampling.`,
     `Schedule: ${facts.schedule}.`,
     ctx.shards
