@@ -12,7 +12,7 @@ import { localInceptionWeights } from './metric-choice';
 import { planText } from './plan';
 import { type Evaluator, withBeside } from './prepare';
 import { resolveCells } from './resolve';
-import { metricNotes, rowOf } from './run-table';
+import { metricNotes, networkNote, rowOf } from './run-table';
 
 const found = () => ({ source: 'cache' as const, path: 'w.json' });
 const none = () => null;
@@ -205,4 +205,19 @@ test('table notes: what the metric is, how many comparable, why chosen', () => {
   assert.match(why, /no FID Inception weights/);
   const smoke = resolveCells(table2, 'smoke', {}, { inceptionWeights: none });
   assert.equal(metricNotes(smoke, []).length, 1);
+});
+
+test("table notes name each block's network", () => {
+  const paper = resolveCells(table2, 'paper', {}, { inceptionWeights: none });
+  const notes = new Set(paper.map((c) => networkNote(c.config)));
+  assert.equal(notes.size, 6);
+  assert.ok(
+    notes.has('UNet ch=128 (cifar10, dsm), 290000 iterations, batch 128'),
+    [...notes].join('\n'),
+  );
+  const [cpu] = resolveCells(table2, 'cpu', {}, { inceptionWeights: none });
+  assert.equal(
+    networkNote(cpu.config),
+    'NCSNv2 ngf=12 depth=4 without dilation (mnist, dsm), 1000 iterations, batch 32',
+  );
 });

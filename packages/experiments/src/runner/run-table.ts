@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkCasStepSize } from '@acsm/core';
 import { startRun } from '@acsm/tracking';
-import { ConfigError, type MetricName } from '../config';
+import { ConfigError, type ExperimentConfig, type MetricName } from '../config';
 import { samplerKey } from '../definitions';
 import { formatDuration } from '../progress';
 import { tableCsv, tableMarkdown, type TableRow } from '../table';
@@ -333,19 +333,37 @@ export function metricNotes(
   return [...notes];
 }
 
+const NETWORK_NAMES: Record<ExperimentConfig['model']['network'], string> = {
+  ncsnv2: 'NCSNv2',
+  'ncsnv2-deeper': 'NCSNv2Deeper',
+  unet: 'UNet',
+};
+
+/** The score network and its training, for the Data note. */
+export function networkNote(c: ExperimentConfig): string {
+  const m = c.model;
+  const size =
+    m.network === 'unet'
+      ? `ch=${m.ngf}`
+      : `ngf=${m.ngf} depth=${m.depth}${m.dilation ? '' : ' without dilation'}`;
+  return (
+    `${NETWORK_NAMES[m.network]} ${size} (${c.data.dataset}, ${c.training.kind}), ` +
+    `${c.training.iterations} iterations, batch ${c.training.batchSize}`
+  );
+}
+
 async function tableNotes(
   ctx: RunContext,
   cells: ResolvedCell[],
   results: CellResult[],
   facts: { source: string; schedule: string },
 ): Promise<string[]> {
-  const c = cells[0].config;
   const timings = Object.entries(ctx.timings)
     .map(([k, v]) => `${k} ${formatDuration(v)}`)
     .join(', ');
   return [
     ...metricNotes(cells, results),
-    `Data: ${facts.source}; score network NCSNv2 ngf=${c.model.ngf} depth=${c.model.depth}${c.model.dilation ? '' : ' without dilation'}, ${c.training.iterations} iterations, batch ${c.training.batchSize}; EMA weights for sampling.`,
+    `Data: ${facts.source}; score network ${[...new Set(cells.map((x) => networkNote(x.config)))].join('; ')}; EMA weights for sampling.`,
     `Schedule: ${facts.schedule}.`,
     ctx.shards
       ? `Backend: ${ctx.backend.name}, SIMD ${ctx.backend.simd}; the cells ran in ${ctx.shards.jobs} parallel shards of ${ctx.shards.threadsPerJob} thread(s) each.`
