@@ -13,9 +13,8 @@
 // The thread count comes from ACSM_WASM_THREADS, as for every run.
 import { createInterface } from 'node:readline';
 import { format } from 'node:util';
-import { initBackend } from '@acsm/core';
+import { initBackend, wasmHeapMb } from '@acsm/core';
 import { selectCases } from './cases';
-import { guardWasmMalloc, wasmHeapMb } from './wasm-guard';
 import {
   buildOurs,
   forwardFlops,
@@ -42,7 +41,6 @@ async function handle(req: Request): Promise<object> {
     case 'setup': {
       const baseMb = peakMb();
       const backend = await initBackend();
-      guardWasmMalloc();
       const [c] = selectCases([req.case]);
       bench = buildOurs(c, req.seed);
       await writeExchange(bench, req.dir);

@@ -5,3 +5,4 @@ export {
   registerWasmTrainingKernels,
   type WasmTrainingKernel,
 } from './wasm-kernels';
+export { guardWasmMalloc, wasmHeapMb } from './wasm-guard';

@@ -3,6 +3,7 @@
 // caller logs the returned BackendInfo.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerTrainingGradients } from './gradients';
+import { guardWasmMalloc } from './wasm-guard';
 import {
   BACKEND_NAMES,
   type BackendInfo,
@@ -27,10 +28,11 @@ export interface BackendOptions {
 let selection: Promise<BackendInfo> | undefined;
 
 /**
- * Chooses, activates and prepares the compute backend for training (wasm
- * training kernels, gradient functions), once per process: a second call
- * returns the same info, and fails if it forces a different backend.
- * Silences tfjs's own console messages (production mode).
+ * Chooses, activates and prepares the compute backend for training (wasm:
+ * training kernels and the guard of its allocations; gradient functions),
+ * once per process: a second call returns the same info, and fails if it
+ * forces a different backend. Silences tfjs's own console messages
+ * (production mode).
  */
 export async function initBackend(
   options: BackendOptions = {},
@@ -71,6 +73,7 @@ async function select(forced: BackendName | undefined): Promise<BackendInfo> {
   wasmThreads(); // a bad ACSM_WASM_THREADS fails here, on its own
   tf.enableProdMode();
   const info = forced ? await loadForced(forced) : await loadBest();
+  if (info.name === 'wasm') guardWasmMalloc();
   await registerTrainingGradients();
   return info;
 }

@@ -1,6 +1,7 @@
 // Adam that also takes a negative β1 (the discriminator's (−0.5, 0.9)).
 import * as tf from '@tensorflow/tfjs-core';
 
+import { ADAM_UPDATE, type AdamUpdateAttrs } from '../backend/adam-update';
 import { checkOpenInterval, checkPositive, fail } from './validate';
 
 /** Options of `Adam`. */
@@ -121,28 +122,54 @@ export class Adam {
     return this.learningRate * ramp;
   }
 
-  /** One Adam update from gradients named as the variables. */
+  /**
+   * One Adam update from gradients named as the variables: by the backend's
+   * fused AdamUpdate kernel where it has one (wasm), else op by op; both
+   * give the same float32 values.
+   */
   applyGradients(grads: Record<string, tf.Tensor>): void {
     this.checkGradients(grads);
     this.t += 1;
-    const correction1 = 1 - this.beta1 ** this.t;
-    const correction2 = 1 - this.beta2 ** this.t;
-    const lr = this.learningRateAt(this.t);
+    const attrs: AdamUpdateAttrs = {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      correction1: 1 - this.beta1 ** this.t,
+      correction2: 1 - this.beta2 ** this.t,
+      learningRate: this.learningRateAt(this.t),
+    };
+    const fused = tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined;
     for (const [k, g] of Object.entries(grads)) {
-      this.updateOne(k, g, [correction1, correction2, lr]);
+      if (fused) this.updateFused(k, g, attrs);
+      else this.updateOne(k, g, attrs);
     }
   }
 
-  private updateOne(k: string, g: tf.Tensor, [c1, c2, lr]: number[]): void {
+  /** Op by op; adamStep (the fused kernel) rounds in the same order. */
+  private updateOne(k: string, g: tf.Tensor, a: AdamUpdateAttrs): void {
     const { beta1: b1, beta2: b2, m, v } = this;
     tf.tidy(() => {
       m[k].assign(tf.add(tf.mul(m[k], b1), tf.mul(g, 1 - b1)));
       v[k].assign(tf.add(tf.mul(v[k], b2), tf.mul(tf.square(g), 1 - b2)));
-      const mHat = tf.div(m[k], c1);
-      const vHat = tf.div(v[k], c2);
+      const mHat = tf.div(m[k], a.correction1);
+      const vHat = tf.div(v[k], a.correction2);
       const delta = tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon));
       const theta = this.variables[k];
-      theta.assign(tf.sub(theta, tf.mul(delta, lr)));
+      theta.assign(tf.sub(theta, tf.mul(delta, a.learningRate)));
+    });
+  }
+
+  /** The fused kernel's new θ, m and v replace the variables' data. */
+  private updateFused(k: string, g: tf.Tensor, a: AdamUpdateAttrs): void {
+    const [m, v, theta] = [this.m[k], this.v[k], this.variables[k]];
+    tf.tidy(() => {
+      const inputs = { param: theta, grad: g, m, v };
+      const attrs = a as unknown as tf.NamedAttrMap;
+      const out = tf.engine().runKernel(ADAM_UPDATE, inputs, attrs);
+      const [theta2, m2, v2] = out as tf.Tensor[];
+      theta.assign(theta2);
+      m.assign(m2);
+      v.assign(v2);
     });
   }
 

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { guardWasmMalloc, HEAP_LIMIT, HEAP_MARGIN } from './wasm-guard';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from './select';
+import {
+  guardWasmMalloc,
+  HEAP_LIMIT,
+  HEAP_MARGIN,
+  wasmHeapMb,
+} from './wasm-guard';
 
 /**
  * A fake module whose malloc gives `at` and leaves the heap at `heap`
@@ -30,9 +37,16 @@ test('guardWasmMalloc passes an allocation with room left', () => {
   assert.deepEqual(freed, []);
 });
 
-test('guardWasmMalloc throws on a failed allocation', () => {
+test('guardWasmMalloc throws on a failed allocation, with the sizes', () => {
   const { wasm } = fakeModule(0, HEAP_LIMIT);
-  assert.throws(() => wasm._malloc(16), /out of WebAssembly memory/);
+  assert.throws(
+    () => wasm._malloc(16),
+    new RegExp(
+      '^Error: out of WebAssembly memory: cannot allocate 16 bytes with ' +
+        'the heap at 4096 MB \\(its limit is 4096 MB, less 64 MB kept ' +
+        'for the kernels\\)$',
+    ),
+  );
 });
 
 test('guardWasmMalloc refuses, and frees, growth into the margin', () => {
@@ -42,4 +56,20 @@ test('guardWasmMalloc refuses, and frees, growth into the margin', () => {
   assert.deepEqual(freed, [64]);
   // Free room inside a heap that is already that large is used.
   assert.equal(fakeModule(64, limit + 2 ** 16).wasm._malloc(16), 64);
+});
+
+test('initBackend guards wasm: a tensor past the heap fails', async () => {
+  process.env.ACSM_WASM_THREADS = '1';
+  await initBackend({ backend: 'wasm' });
+  const heapMb = wasmHeapMb();
+  assert.ok(heapMb !== null && heapMb < 4096, `heap ${heapMb} MB`);
+  const before = tf.memory().numTensors;
+  // 4,278,190,080 bytes: more than the heap can ever hold.
+  assert.throws(
+    () => tf.zeros([1020 * 2 ** 20]),
+    /out of WebAssembly memory: cannot allocate 4278190080 bytes/,
+  );
+  assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+  const sum = tf.tidy(() => tf.sum(tf.ones([1000])).dataSync()[0]);
+  assert.equal(sum, 1000, 'the backend still computes');
 });
