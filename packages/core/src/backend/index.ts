@@ -5,3 +5,7 @@ export {
   registerWasmTrainingKernels,
   type WasmTrainingKernel,
 } from './wasm-kernels';
+export {
+  fusedInstanceNormPlus,
+  hasFusedInstanceNormPlus,
+} from './instance-norm-kernel';

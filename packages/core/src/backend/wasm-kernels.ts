@@ -17,6 +17,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo } from './conv-backprop';
+import {
+  instanceNormPlusGradKernel,
+  instanceNormPlusKernel,
+  registerInstanceNormPlusGradient,
+} from './instance-norm-kernel';
 import { opsKernel, runOps } from './kernel-ops';
 import { avgPoolBackprop, maxPoolBackprop } from './pool-backprop';
 import { segmentSumByScatter } from './segment';
@@ -31,6 +36,8 @@ export type WasmTrainingKernel =
   | 'Conv2DBackpropFilter'
   | 'Conv2DBackpropInput'
   | 'Identity'
+  | 'InstanceNormPlus'
+  | 'InstanceNormPlusGrad'
   | 'MaxPoolGrad'
   | 'UnsortedSegmentSum'
   | '_FusedMatMul';
@@ -50,6 +57,8 @@ const kernels: Record<WasmTrainingKernel, tf.KernelFunc> = {
     conv2dBackpropInput,
   ),
   Identity: identity,
+  InstanceNormPlus: instanceNormPlusKernel,
+  InstanceNormPlusGrad: instanceNormPlusGradKernel,
   MaxPoolGrad: maxPoolGrad,
   UnsortedSegmentSum: opsKernel(
     'UnsortedSegmentSum',
@@ -64,9 +73,11 @@ const replaced = new Map<string, tf.KernelFunc>();
 
 /**
  * Registers the training kernels for 'wasm', replacing the shipped ones of
- * the same name. Idempotent. Returns the names of the kernels it owns.
+ * the same name, and the gradient of InstanceNormPlus. Idempotent.
+ * Returns the names of the kernels it owns.
  */
 export function registerWasmTrainingKernels(): WasmTrainingKernel[] {
+  registerInstanceNormPlusGradient();
   const names = Object.keys(kernels) as WasmTrainingKernel[];
   for (const name of names) {
     const kernelFunc = kernels[name];
