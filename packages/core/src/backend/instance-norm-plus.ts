@@ -192,7 +192,10 @@ function accumulateGrad(
   const end = base + positions * channels;
   for (let c = 0; c < channels; c++) {
     const k = x[base + c];
-    let [s1, s2, g, gx] = [0, 0, 0, 0];
+    let s1 = 0;
+    let s2 = 0;
+    let g = 0;
+    let gx = 0;
     for (let i = base + c; i < end; i += channels) {
       const e = x[i] - k;
       const gi = dy[i];
