@@ -6,3 +6,7 @@ export {
   type WasmTrainingKernel,
 } from './wasm-kernels';
 export { guardWasmMalloc, wasmHeapMb } from './wasm-guard';
+export {
+  fusedInstanceNormPlus,
+  hasFusedInstanceNormPlus,
+} from './instance-norm-kernel';

@@ -20,6 +20,11 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
 import { adamUpdateWasm } from './adam-update';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo } from './conv-backprop';
+import {
+  instanceNormPlusGradKernel,
+  instanceNormPlusKernel,
+  registerInstanceNormPlusGradient,
+} from './instance-norm-kernel';
 import { opsKernel, runOps } from './kernel-ops';
 import { avgPoolBackprop, maxPoolBackprop } from './pool-backprop';
 import { segmentSumByScatter } from './segment';
@@ -35,6 +40,8 @@ export type WasmTrainingKernel =
   | 'Conv2DBackpropFilter'
   | 'Conv2DBackpropInput'
   | 'Identity'
+  | 'InstanceNormPlus'
+  | 'InstanceNormPlusGrad'
   | 'MaxPoolGrad'
   | 'UnsortedSegmentSum'
   | '_FusedMatMul';
@@ -55,6 +62,8 @@ const kernels: Record<WasmTrainingKernel, tf.KernelFunc> = {
     conv2dBackpropInput,
   ),
   Identity: identity,
+  InstanceNormPlus: instanceNormPlusKernel,
+  InstanceNormPlusGrad: instanceNormPlusGradKernel,
   MaxPoolGrad: maxPoolGrad,
   UnsortedSegmentSum: opsKernel(
     'UnsortedSegmentSum',
@@ -69,9 +78,11 @@ const replaced = new Map<string, tf.KernelFunc>();
 
 /**
  * Registers the training kernels for 'wasm', replacing the shipped ones of
- * the same name. Idempotent. Returns the names of the kernels it owns.
+ * the same name, and the gradient of InstanceNormPlus. Idempotent.
+ * Returns the names of the kernels it owns.
  */
 export function registerWasmTrainingKernels(): WasmTrainingKernel[] {
+  registerInstanceNormPlusGradient();
   const names = Object.keys(kernels) as WasmTrainingKernel[];
   for (const name of names) {
     const kernelFunc = kernels[name];

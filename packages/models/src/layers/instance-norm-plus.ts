@@ -2,6 +2,7 @@
 // arXiv:2006.09011, appendix B; `InstanceNorm2dPlus` of ncsnv2's
 // normalization.py).
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedInstanceNormPlus, hasFusedInstanceNormPlus } from '@acsm/core';
 import type { ParamScope, ParamSpec } from '../params';
 import { constant, normal } from './init';
 
@@ -33,17 +34,35 @@ export function instanceNormPlusSpecs(
  * m and v the mean and unbiased variance of the μ_c over channels,
  * z_c = (x − μ_c)/√(s_c² + ε) + α_c (μ_c − m)/√(v + ε), out = γ_c z_c + β_c.
  *
- * Computed as (x − μ_c)·a_c + b_c with per-channel a, b [N, 1, 1, C]: four
- * full-size ops instead of eight; intermediates freed before it returns.
+ * One fused kernel each way where the backend has it (WebAssembly: see
+ * @acsm/core's fusedInstanceNormPlus), else instanceNormPlusOps.
  */
 export function instanceNormPlus(
   scope: ParamScope,
   prefix: string,
   x: tf.Tensor4D,
 ): tf.Tensor4D {
-  const alpha = scope.param(`${prefix}.alpha`);
-  const gamma = scope.param(`${prefix}.gamma`);
-  const beta = scope.param(`${prefix}.beta`);
+  const params = {
+    alpha: scope.param(`${prefix}.alpha`) as tf.Tensor1D,
+    gamma: scope.param(`${prefix}.gamma`) as tf.Tensor1D,
+    beta: scope.param(`${prefix}.beta`) as tf.Tensor1D,
+  };
+  if (hasFusedInstanceNormPlus()) {
+    return fusedInstanceNormPlus(x, params, INSTANCE_NORM_EPS);
+  }
+  return instanceNormPlusOps(x, params);
+}
+
+/**
+ * InstanceNorm++ of x [N, H, W, C] built from tfjs ops, on any backend:
+ * the reference of the fused kernel. Computed as (x − μ_c)·a_c + b_c
+ * with per-channel a, b [N, 1, 1, C]: four full-size ops instead of
+ * eight; intermediates freed before it returns.
+ */
+export function instanceNormPlusOps(
+  x: tf.Tensor4D,
+  { alpha, gamma, beta }: Record<'alpha' | 'gamma' | 'beta', tf.Tensor1D>,
+): tf.Tensor4D {
   const channels = x.shape[3];
   return tf.tidy(() => {
     const mu = spatialMean(x); // μ_c [N, 1, 1, C]
