@@ -25,8 +25,17 @@ function widthAxis(info: Conv2DInfo): PoolAxis {
 
 /** The inputs window i covers along the axis, padding clipped off. */
 function covered(axis: PoolAxis, i: number): [number, number] {
-  const first = i * axis.stride - axis.pad;
-  return [Math.max(0, first), Math.min(axis.extent, first + axis.size)];
+  return [first(axis, i), last(axis, i)];
+}
+
+/** The first input window i covers along the axis, padding clipped. */
+function first(axis: PoolAxis, i: number): number {
+  return Math.max(0, i * axis.stride - axis.pad);
+}
+
+/** One past the last input window i covers, padding clipped. */
+function last(axis: PoolAxis, i: number): number {
+  return Math.min(axis.extent, i * axis.stride - axis.pad + axis.size);
 }
 
 function checkDilation(kernel: string, info: Conv2DInfo): void {
@@ -122,32 +131,106 @@ function firstEqual(
  * dL/dx of y = avgPool(x), written into `dx`: each output's gradient
  * times 1/(kh·kw) goes to every input of its window, the divisor that
  * tfjs's AvgPoolGrad uses with any padding. dy [N, Ho, Wo, C], dx [N, H,
- * W, C], flat.
+ * W, C], flat. Windows that do not overlap (stride ≥ size, as global and
+ * 2×2/2 pools) are written, not added, each row run by block copies.
  */
 export function avgPoolBackprop(
-  dy: ArrayLike<number>,
+  dy: Float32Array,
   info: Conv2DInfo,
   dx: Float32Array,
 ): void {
   checkDilation('avgPoolBackprop', info);
+  const [rows, cols] = [heightAxis(info), widthAxis(info)];
+  const disjoint = apart(rows, info.outHeight) && apart(cols, info.outWidth);
+  if (!disjoint) {
+    dx.fill(0);
+    addWindows(dy, info, dx);
+    return;
+  }
+  const tiled = tiles(rows, info.outHeight) && tiles(cols, info.outWidth);
+  if (!tiled) dx.fill(0);
+  writeWindows(dy, info, dx);
+}
+
+/** Whether no two windows along the axis share an input. */
+function apart(axis: PoolAxis, outSize: number): boolean {
+  return outSize === 1 || axis.stride >= axis.size;
+}
+
+/** Whether disjoint windows leave no input of the axis uncovered. */
+function tiles(axis: PoolAxis, outSize: number): boolean {
+  const gapFree = outSize === 1 || axis.stride === axis.size;
+  return gapFree && last(axis, outSize - 1) === axis.extent;
+}
+
+/** avgPoolBackprop for overlapping windows: adds each window's share. */
+function addWindows(dy: Float32Array, info: Conv2DInfo, dx: Float32Array) {
   const { batchSize, inHeight, inWidth, outHeight, outWidth } = info;
   const c = info.inChannels;
   const [rows, cols] = [heightAxis(info), widthAxis(info)];
   const scale = 1 / (info.filterHeight * info.filterWidth);
-  dx.fill(0);
   for (let n = 0; n < batchSize; n++) {
     for (let i = 0; i < outHeight; i++) {
-      const [r0, r1] = covered(rows, i);
+      const r0 = first(rows, i);
+      const r1 = last(rows, i);
       for (let j = 0; j < outWidth; j++) {
-        const [q0, q1] = covered(cols, j);
+        const q0 = first(cols, j);
+        const q1 = last(cols, j);
         const out = ((n * outHeight + i) * outWidth + j) * c;
         for (let r = r0; r < r1; r++) {
-          for (let q = q0; q < q1; q++) {
-            const base = ((n * inHeight + r) * inWidth + q) * c;
-            for (let k = 0; k < c; k++) dx[base + k] += dy[out + k] * scale;
+          const end = ((n * inHeight + r) * inWidth + q1) * c;
+          for (let p = end - (q1 - q0) * c; p < end; p += c) {
+            for (let k = 0; k < c; k++) dx[p + k] += dy[out + k] * scale;
           }
         }
       }
     }
+  }
+}
+
+/** avgPoolBackprop for disjoint windows: one write per covered input. */
+function writeWindows(dy: Float32Array, info: Conv2DInfo, dx: Float32Array) {
+  const { batchSize, inHeight, inWidth, outHeight, outWidth } = info;
+  const c = info.inChannels;
+  const [rows, cols] = [heightAxis(info), widthAxis(info)];
+  const scale = 1 / (info.filterHeight * info.filterWidth);
+  const rowStep = inWidth * c;
+  for (let n = 0; n < batchSize; n++) {
+    for (let i = 0; i < outHeight; i++) {
+      const r0 = first(rows, i);
+      const r1 = last(rows, i);
+      for (let j = 0; j < outWidth; j++) {
+        const q0 = first(cols, j);
+        const q1 = last(cols, j);
+        if (r0 >= r1 || q0 >= q1) continue;
+        const out = ((n * outHeight + i) * outWidth + j) * c;
+        const start = ((n * inHeight + r0) * inWidth + q0) * c;
+        for (let k = 0; k < c; k++) dx[start + k] = dy[out + k] * scale;
+        if (q1 - q0 === inWidth) {
+          // whole rows: the window is one contiguous block
+          repeatRun(dx, start, c, (r1 - r0) * rowStep);
+          continue;
+        }
+        const run = (q1 - q0) * c;
+        repeatRun(dx, start, c, run);
+        for (let p = start + rowStep; p < start + (r1 - r0) * rowStep; ) {
+          dx.copyWithin(p, start, start + run);
+          p += rowStep;
+        }
+      }
+    }
+  }
+}
+
+/** Repeats dx[start, start + unit) up to length `total`, by doubling. */
+function repeatRun(
+  dx: Float32Array,
+  start: number,
+  unit: number,
+  total: number,
+): void {
+  for (let done = unit; done < total; done *= 2) {
+    const n = Math.min(done, total - done);
+    dx.copyWithin(start + done, start, start + n);
   }
 }
