@@ -3,7 +3,7 @@
 // the 14 element-wise kernels of the op-by-op update. It writes new
 // outputs: a variable's data may be shared (Identity adds a reference).
 import type * as tf from '@tensorflow/tfjs-core';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOutputs } from './heap';
 
 /** The kernel's name; inputs param, grad, m, v; outputs [param, m, v]. */
 export const ADAM_UPDATE = 'AdamUpdate';
@@ -93,16 +93,12 @@ export function adamUpdateWasm({
   attrs,
 }: KernelArgs): tf.TensorInfo[] {
   const { param, grad, m, v } = adamInputs(inputs);
-  const wasm = backend as BackendWasm;
-  const outs = [param, m, v].map((t) =>
-    wasm.makeOutput([...t.shape], 'float32'),
-  );
-  const read = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
-  const [paramOut, mOut, vOut] = outs.map(read);
-  const arrays = { param: read(param), grad: read(grad), m: read(m) };
-  adamStep(
-    { ...arrays, v: read(v), paramOut, mOut, vOut },
-    attrs as unknown as AdamUpdateAttrs,
-  );
-  return outs;
+  const shapes = [param.shape, m.shape, v.shape];
+  return heapOutputs(backend, shapes, ([paramOut, mOut, vOut], read) => {
+    const arrays = { param: read(param), grad: read(grad), m: read(m) };
+    adamStep(
+      { ...arrays, v: read(v), paramOut, mOut, vOut },
+      attrs as unknown as AdamUpdateAttrs,
+    );
+  });
 }

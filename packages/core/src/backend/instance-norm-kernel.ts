@@ -4,7 +4,7 @@
 // Backends without the kernel build the norm from ops (the models
 // package's instanceNormPlus), which stays the reference.
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { floatInputs, heapOutputs } from './heap';
 import {
   instanceNormPlusBackward,
   instanceNormPlusForward,
@@ -23,26 +23,6 @@ export interface InstanceNormPlusAttrs {
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
-/** The named inputs, failing unless each is there and float32. */
-function floatInputs<K extends string>(
-  kernel: string,
-  inputs: tf.NamedTensorInfoMap,
-  names: readonly K[],
-): Record<K, tf.TensorInfo> {
-  const out = {} as Record<K, tf.TensorInfo>;
-  for (const name of names) {
-    const info = inputs[name];
-    if (!info || info.dtype !== 'float32') {
-      throw new Error(
-        `${kernel}: input '${name}' must be float32, got ` +
-          `${info ? info.dtype : 'none'}`,
-      );
-    }
-    out[name] = info;
-  }
-  return out;
-}
-
 /** [N, H·W, C] of x [N, H, W, C], checking the parameters are [C]. */
 function normDims(
   kernel: string,
@@ -60,26 +40,6 @@ function normDims(
     );
   }
   return { batch, positions: height * width, channels };
-}
-
-/**
- * New float32 tensors of `shapes` in the wasm heap, filled by `fill`
- * through heap views; every view is taken after all the allocations,
- * which may grow the heap and detach earlier views.
- */
-function heapOutputs(
-  backend: unknown,
-  shapes: number[][],
-  fill: (
-    outs: Float32Array[],
-    read: (t: tf.TensorInfo) => Float32Array,
-  ) => void,
-): tf.TensorInfo[] {
-  const wasm = backend as BackendWasm;
-  const outs = shapes.map((shape) => wasm.makeOutput(shape, 'float32'));
-  const read = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
-  fill(outs.map(read), read);
-  return outs;
 }
 
 /** The InstanceNorm++ kernel for 'wasm'; see instanceNormPlusForward. */

@@ -25,6 +25,7 @@ import {
   instanceNormPlusKernel,
   registerInstanceNormPlusGradient,
 } from './instance-norm-kernel';
+import { floatInputs, heapOutput } from './heap';
 import { opsKernel, runOps } from './kernel-ops';
 import { avgPoolBackprop, maxPoolBackprop } from './pool-backprop';
 import { segmentSumByScatter } from './segment';
@@ -145,7 +146,7 @@ function conv2dBackpropInput(
 /** MaxPoolGrad in one pass over the windows; see maxPoolBackprop. */
 function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const names = ['dy', 'input', 'output'] as const;
-  const { dy, input, output } = floatInputs('MaxPoolGrad', inputs, names);
+  const { dy, input, output } = floatInputs('wasm MaxPoolGrad', inputs, names);
   const info = poolInfo(input, attrs as unknown as tf.MaxPoolGradAttrs);
   return heapOutput(backend, input.shape, (dx, read) => {
     const arrays = { dy: read(dy), x: read(input), y: read(output) };
@@ -155,7 +156,10 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
 
 /** AvgPoolGrad in one pass over the windows; see avgPoolBackprop. */
 function avgPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const { dy, input } = floatInputs('AvgPoolGrad', inputs, ['dy', 'input']);
+  const { dy, input } = floatInputs('wasm AvgPoolGrad', inputs, [
+    'dy',
+    'input',
+  ]);
   const info = poolInfo(input, attrs as unknown as tf.AvgPoolGradAttrs);
   return heapOutput(backend, input.shape, (dx, read) =>
     avgPoolBackprop(read(dy), info, dx),
@@ -224,26 +228,6 @@ function matMulTransposedFirst(
   }
 }
 
-/** The named inputs, failing unless each is there and float32. */
-function floatInputs<K extends string>(
-  kernel: string,
-  inputs: tf.NamedTensorInfoMap,
-  names: readonly K[],
-): Record<K, tf.TensorInfo> {
-  const out = {} as Record<K, tf.TensorInfo>;
-  for (const name of names) {
-    const info = inputs[name];
-    if (!info || info.dtype !== 'float32') {
-      throw new Error(
-        `wasm ${kernel}: input '${name}' must be float32, got ` +
-          `${info ? info.dtype : 'none'}`,
-      );
-    }
-    out[name] = info;
-  }
-  return out;
-}
-
 function poolInfo(
   input: tf.TensorInfo,
   a: tf.MaxPoolGradAttrs | tf.AvgPoolGradAttrs,
@@ -258,23 +242,6 @@ function poolInfo(
     a.pad,
     dimRoundingMode,
   );
-}
-
-/**
- * A new float32 tensor of `shape` in the wasm heap, filled by `fill`
- * through heap views. Every view is taken after the output's allocation,
- * which may grow the heap and detach earlier views.
- */
-function heapOutput(
-  backend: unknown,
-  shape: number[],
-  fill: (out: Float32Array, read: (t: tf.TensorInfo) => Float32Array) => void,
-): tf.TensorInfo {
-  const wasm = backend as BackendWasm;
-  const out = wasm.makeOutput(shape, 'float32');
-  const read = (t: tf.TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
-  fill(read(out), read);
-  return out;
 }
 
 /** UnsortedSegmentSum as a scatter-add; see segmentSumByScatter. */
