@@ -140,6 +140,18 @@ test('frechetDistance: random full rank = Cholesky + Jacobi route', () => {
   assert.ok(Math.abs(frechetDistance(stats(mb, b), stats(ma, a)) - fd) < 1e-10);
 });
 
+test('frechetDistance: one reference, many sample sets (its root kept)', () => {
+  const d = 16;
+  const ref = stats([...normals(d, 20)], randomSpd(d, 21));
+  for (let k = 0; k < 3; k++) {
+    const x = stats([...normals(d, 30 + k)], randomSpd(d, 40 + k, 0.3));
+    // The same set as reference: its root computed afresh.
+    const fresh = frechetDistance(ref, { ...x, cov: Float64Array.from(x.cov) });
+    const kept = frechetDistance(x, ref);
+    assert.ok(Math.abs(kept - fresh) < 1e-10 * fresh, `${kept} vs ${fresh}`);
+  }
+});
+
 test('frechetDistance: near-singular and singular covariances', () => {
   const d = 6;
   const u = randomOrthogonal(d, 10);

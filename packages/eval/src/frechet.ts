@@ -84,13 +84,32 @@ export function gaussianStats(
   return { mean, cov, n, d };
 }
 
-/** tr((Σ₁^½ Σ₂ Σ₁^½)^½), negative rounding eigenvalues clipped to 0. */
+/** Σ^½ per covariance array: one reference serves many sample sets. */
+const roots = new WeakMap<Float64Array, Float64Array>();
+
+/**
+ * Σ^½ of `cov`, computed once per array (its eigen-decomposition is most
+ * of the d × d route's time); the array must not change afterwards.
+ */
+function sqrtOnce(cov: Float64Array, d: number): Float64Array {
+  let root = roots.get(cov);
+  if (root === undefined || root.length !== d * d) {
+    root = sqrtPsd(cov, d);
+    roots.set(cov, root);
+  }
+  return root;
+}
+
+/**
+ * tr((Σ₁^½ Σ₂ Σ₁^½)^½), negative rounding eigenvalues clipped to 0; Σ₁^½
+ * is kept for later calls with the same Σ₁ array (pass the reference's).
+ */
 export function traceSqrtProduct(
   cov1: Float64Array,
   cov2: Float64Array,
   d: number,
 ): number {
-  const root1 = sqrtPsd(cov1, d);
+  const root1 = sqrtOnce(cov1, d);
   const m = symmetrize(matmul(matmul(root1, cov2, d), root1, d), d);
   const lambda = symmetricEigenvalues(m, d);
   return lambda.reduce((s, v) => s + Math.sqrt(Math.max(v, 0)), 0);
@@ -110,5 +129,7 @@ export function frechetDistance(a: GaussianStats, b: GaussianStats): number {
   let meanTerm = 0;
   for (let i = 0; i < d; i++) meanTerm += (a.mean[i] - b.mean[i]) ** 2;
   const traces = trace(a.cov, d) + trace(b.cov, d);
-  return meanTerm + traces - 2 * traceSqrtProduct(a.cov, b.cov, d);
+  // tr((Σ₁^½ Σ₂ Σ₁^½)^½) is symmetric in Σ₁, Σ₂ (the eigenvalues of Σ₁Σ₂
+  // and Σ₂Σ₁ agree): b, the reference by convention, takes the root.
+  return meanTerm + traces - 2 * traceSqrtProduct(b.cov, a.cov, d);
 }
