@@ -72,7 +72,7 @@ test('loadInceptionWeights: without a file or download, says how', async () => {
   );
   await assert.rejects(
     loadInceptionWeights({ cacheDir, weightsPath: join(cacheDir, 'x.pth') }),
-    /x\.pth not found \(from weightsPath or ACSM_INCEPTION_WEIGHTS\)/,
+    /x\.pth not found \(named by ACSM_INCEPTION_WEIGHTS or --weights\)/,
   );
 });
 
@@ -184,7 +184,7 @@ test('findInceptionWeights: a named file must exist', () => {
   const named = join(cacheDir, 'mine.pth');
   assert.throws(
     () => findInceptionWeights({ cacheDir, weightsPath: named }),
-    /mine\.pth not found \(from weightsPath or ACSM_INCEPTION_WEIGHTS\)/,
+    /mine\.pth not found \(named by ACSM_INCEPTION_WEIGHTS or --weights\)/,
   );
   process.env[WEIGHTS_ENV] = named;
   try {

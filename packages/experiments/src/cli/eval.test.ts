@@ -288,7 +288,7 @@ test('acsm eval: missing weights say where to get them', { skip }, async () => {
   const last = r.stderr.trim().split('\n').pop()!;
   assert.match(
     last,
-    /^acsm: loadInceptionWeights: cannot download http:\/\/127\.0\.0\.1/,
+    /^acsm: FID Inception weights: cannot download http:\/\/127\.0\.0\.1/,
   );
   assert.ok(last.includes(FID_INCEPTION_URL), last);
   assert.ok(last.includes(`SHA-256 ${FID_INCEPTION_SHA256}`), last);
@@ -329,7 +329,7 @@ test(
           '--weights',
           weights,
         ],
-        /^acsm: loadInceptionWeights: .* has SHA-256 \w{64}, expected 6726825d/,
+        /^acsm: FID Inception weights: .* has SHA-256 \w{64}, expected 6726825d/,
       ],
       [
         ['stats', '--dataset', 'cifar10', '--split', 'val'],

@@ -47,6 +47,10 @@ import { runSweep } from '../runner/sweep';
 import { ConfigError, type SamplerKind, type TrainingKind } from '../config';
 import { checkRunnable, planText } from '../runner/plan';
 import { fidInception } from '../runner/inception';
+import {
+  inceptionWeightsProblem,
+  inceptionWeightsStatus,
+} from '../runner/metric-choice';
 import type { Logger } from './logger';
 
 export interface RunTargetOptions {
@@ -192,15 +196,22 @@ export async function runTarget(o: RunTargetOptions): Promise<void> {
     o.logger.result(
       `${def.name}, profile ${profile}: ${planned.length} cells${which}`,
     );
-    return o.logger.result(planText(planned));
+    const weights = inceptionWeightsStatus(planned, defaultCacheDir());
+    return o.logger.result(planText(planned) + (weights ? `\n${weights}` : ''));
   }
-  checkRunnable(`${def.name} --profile=${profile}`, cells);
+  // The weights are found or downloaded now: without them the run stops
+  // before training, with the other problems of the preflight.
+  const cacheDir = defaultCacheDir();
+  const weights = await inceptionWeightsProblem(cells, cacheDir, () =>
+    fidInception({ cacheDir }),
+  );
+  checkRunnable(
+    `${def.name} --profile=${profile}`,
+    cells,
+    weights ? [weights] : [],
+  );
   const ctx = await createContext(def, profile, backend, o.logger);
   const start = performance.now();
-  if (cells.some((c) => c.config.eval.metric === 'fid_inception')) {
-    // Found or downloaded now: without them the run stops before training.
-    (await timed(ctx, 'Inception weights', () => fidInception(ctx))).dispose();
-  }
   if (o.shard) {
     const { index, count } = o.shard;
     o.logger.info(`${def.name}, profile ${profile}: shard ${index}/${count}`);

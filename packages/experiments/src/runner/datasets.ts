@@ -31,7 +31,8 @@ export interface DatasetInfo {
   describe(): DataSourceInfo;
 }
 
-const dataDir = (): string | undefined => process.env['ACSM_DATA_DIR'];
+const dataDir = (): string | undefined =>
+  process.env['ACSM_DATA_DIR'] || undefined;
 const underDataDir = (name: string): string =>
   join(dataDir() ?? '$ACSM_DATA_DIR', name);
 
@@ -58,7 +59,10 @@ function cifar10Source(): DataSourceInfo {
   const where = {
     extracted: src.path,
     archive: `${src.path} (archive, extracted on first use)`,
-    missing: `${underDataDir(CIFAR10_DIR)} (missing; downloaded from ${src.url} on first use)`,
+    missing:
+      dataDir() === undefined
+        ? `missing: ACSM_DATA_DIR is not set (a run downloads ${src.url} into that folder on first use)`
+        : `${underDataDir(CIFAR10_DIR)} (missing; downloaded from ${src.url} on first use)`,
   }[src.state];
   return {
     where,

@@ -28,7 +28,9 @@ const PAPER_SAMPLES = 10_000;
  * published address (SHA-256 checked). Called before training, so a run
  * without the weights stops at once.
  */
-export function fidInception(ctx: RunContext): Promise<FidInception> {
+export function fidInception(
+  ctx: Pick<RunContext, 'cacheDir'>,
+): Promise<FidInception> {
   // Other weights (a mirror, or test weights) need their own SHA-256;
   // their FIDs are then never marked comparable.
   const { ACSM_INCEPTION_SHA256: sha256, ACSM_INCEPTION_URL: url } =

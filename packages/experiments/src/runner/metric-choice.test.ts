@@ -2,13 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { FID_INCEPTION_FILE, WEIGHTS_ENV } from '@acsm/eval';
+import { FID_INCEPTION_FILE, FID_INCEPTION_URL, WEIGHTS_ENV } from '@acsm/eval';
+import { ConfigError } from '../config';
 import { table1 } from '../definitions/table1';
 import { table2 } from '../definitions/table2';
 import { table3 } from '../definitions/table3';
 import type { CellResult } from './cells-phase';
-import { localInceptionWeights } from './metric-choice';
+import {
+  inceptionWeightsProblem,
+  inceptionWeightsStatus,
+  localInceptionWeights,
+} from './metric-choice';
+
+const SHA_ENV = 'ACSM_INCEPTION_SHA256';
 import { planText } from './plan';
 import { type Evaluator, withBeside } from './prepare';
 import { resolveCells } from './resolve';
@@ -103,17 +111,76 @@ test('the dry run says which metric, why, and the Inception work', () => {
   assert.doesNotMatch(plain, /Inception passes/);
 });
 
-test('localInceptionWeights: the cache folder the runner and acsm eval share', () => {
+test('localInceptionWeights: the shared cache folder, the hash checked', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acsm-metric-choice-'));
+  const saved = [process.env[WEIGHTS_ENV], process.env[SHA_ENV]];
+  delete process.env[WEIGHTS_ENV];
+  delete process.env[SHA_ENV];
+  try {
+    assert.equal(localInceptionWeights(dir), null);
+    mkdirSync(join(dir, 'inception'));
+    const pth = join(dir, 'inception', FID_INCEPTION_FILE);
+    writeFileSync(pth, 'abc');
+    // Not the published file: an error that says how to get it, exit 2.
+    assert.throws(
+      () => localInceptionWeights(dir),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        /has SHA-256 ba7816bf.*not the FID Inception weights/.test(e.message) &&
+        e.message.includes(FID_INCEPTION_URL),
+    );
+    // Other weights named by their SHA-256 are accepted.
+    process.env[SHA_ENV] = createHash('sha256').update('abc').digest('hex');
+    assert.deepEqual(localInceptionWeights(dir), {
+      source: 'checkpoint',
+      path: pth,
+    });
+    process.env[WEIGHTS_ENV] = join(dir, 'missing.pth');
+    assert.throws(
+      () => localInceptionWeights(dir),
+      /missing\.pth not found \(named by ACSM_INCEPTION_WEIGHTS/,
+    );
+  } finally {
+    restore(WEIGHTS_ENV, saved[0]);
+    restore(SHA_ENV, saved[1]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function restore(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
+test('the weights: dry-run line and preflight problem', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'acsm-metric-choice-'));
   const saved = process.env[WEIGHTS_ENV];
   delete process.env[WEIGHTS_ENV];
   try {
-    assert.equal(localInceptionWeights(dir), null);
-    mkdirSync(join(dir, 'inception'));
-    writeFileSync(join(dir, 'inception', FID_INCEPTION_FILE), '');
-    assert.equal(localInceptionWeights(dir)?.source, 'checkpoint');
+    const plain = resolveCells(table2, 'cpu', {}, { inceptionWeights: none });
+    assert.equal(inceptionWeightsStatus(plain, dir), null);
+    const paper = resolveCells(table2, 'paper', {});
+    assert.match(
+      inceptionWeightsStatus(paper, dir)!,
+      /^FID Inception weights: not on this machine; a run downloads them/,
+    );
+    let loads = 0;
+    const ok = async () => (loads++, { dispose() {} });
+    assert.equal(await inceptionWeightsProblem(plain, dir, ok), null);
+    assert.equal(loads, 0, 'no cell needs them: nothing loaded');
+    assert.equal(await inceptionWeightsProblem(paper, dir, ok), null);
+    assert.equal(loads, 1);
+    const offline = async () => {
+      throw new Error('FID Inception weights: cannot download u: offline');
+    };
+    const problem = await inceptionWeightsProblem(paper, dir, offline);
+    assert.match(
+      problem!,
+      /^FID Inception weights: cannot download u: offline; download https:/,
+    );
+    assert.ok(problem!.includes(join(dir, 'inception', FID_INCEPTION_FILE)));
   } finally {
-    if (saved !== undefined) process.env[WEIGHTS_ENV] = saved;
+    restore(WEIGHTS_ENV, saved);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -4,26 +4,56 @@
 // cell's configuration and hash: runs measured one way are never reused
 // as the other.
 import { join } from 'node:path';
-import { findInceptionWeights, type FoundInceptionWeights } from '@acsm/eval';
-import type { DatasetName, ExperimentConfig, MetricName } from '../config';
+import {
+  FID_INCEPTION_FILE,
+  FID_INCEPTION_SHA256,
+  FID_INCEPTION_URL,
+  findInceptionWeights,
+  type FoundInceptionWeights,
+  WEIGHTS_ENV,
+} from '@acsm/eval';
+import {
+  ConfigError,
+  type DatasetName,
+  type ExperimentConfig,
+  type MetricName,
+} from '../config';
 
 /** Where the runner and `acsm eval` keep the weights, in the cache. */
 export function inceptionWeightsDir(cacheDir: string): string {
   return join(cacheDir, 'inception');
 }
 
+/** What to do when the weights cannot be found or downloaded. */
+export function inceptionWeightsHelp(cacheDir: string): string {
+  return (
+    `download ${FID_INCEPTION_URL} (SHA-256 ${FID_INCEPTION_SHA256}) where ` +
+    `the network allows, then set ${WEIGHTS_ENV}=<file> or put it at ` +
+    join(inceptionWeightsDir(cacheDir), FID_INCEPTION_FILE)
+  );
+}
+
 /**
- * The weights the runner would load without downloading, or null; other
- * weights than the published file are named by ACSM_INCEPTION_SHA256.
+ * The weights the runner would load without downloading (a .pth's
+ * SHA-256 checked), or null; other weights than the published file are
+ * named by ACSM_INCEPTION_SHA256. A named file that is missing or not the
+ * weights is a ConfigError: fid_auto never falls back past a mistake.
  */
 export function localInceptionWeights(
   cacheDir: string,
 ): FoundInceptionWeights | null {
   const sha256 = process.env['ACSM_INCEPTION_SHA256'] || undefined;
-  return findInceptionWeights({
-    cacheDir: inceptionWeightsDir(cacheDir),
-    ...(sha256 ? { sha256 } : {}),
-  });
+  try {
+    return findInceptionWeights({
+      cacheDir: inceptionWeightsDir(cacheDir),
+      verify: true,
+      ...(sha256 ? { sha256 } : {}),
+    });
+  } catch (error) {
+    throw new ConfigError(
+      `${(error as Error).message}; ${inceptionWeightsHelp(cacheDir)}`,
+    );
+  }
 }
 
 /** The metric fid_auto falls back to without the weights, per dataset. */
@@ -69,4 +99,52 @@ export function chooseMetric(
       `so ${fallback}; with the weights (acsm eval stats downloads them, ` +
       `or set ACSM_INCEPTION_WEIGHTS) the cells use Inception FID and IS`,
   };
+}
+
+/** Cells that need the Inception (after fid_auto's choice). */
+const needsInception = (cells: readonly { config: ExperimentConfig }[]) =>
+  cells.some((c) => c.config.eval.metric === 'fid_inception');
+
+/**
+ * The dry run's line on the weights when a cell needs them: where they
+ * are, or that a run will download them, or what is wrong; else null.
+ */
+export function inceptionWeightsStatus(
+  cells: readonly { config: ExperimentConfig }[],
+  cacheDir: string,
+): string | null {
+  if (!needsInception(cells)) return null;
+  let found: FoundInceptionWeights | null;
+  try {
+    found = localInceptionWeights(cacheDir);
+  } catch (error) {
+    return `FID Inception weights: ${(error as Error).message}`;
+  }
+  return found
+    ? `FID Inception weights: ${found.path}`
+    : `FID Inception weights: not on this machine; a run downloads them ` +
+        `before training from ${FID_INCEPTION_URL} (SHA-256 ` +
+        `${FID_INCEPTION_SHA256}); offline, fetch that file elsewhere and ` +
+        `set ${WEIGHTS_ENV}=<file> or put it at ` +
+        join(inceptionWeightsDir(cacheDir), FID_INCEPTION_FILE);
+}
+
+/**
+ * Gets the weights a run needs (found, or downloaded now) before any
+ * work; returns what stops the run, for the preflight's list, or null.
+ */
+export async function inceptionWeightsProblem(
+  cells: readonly { config: ExperimentConfig }[],
+  cacheDir: string,
+  load: () => Promise<{ dispose(): void }>,
+): Promise<string | null> {
+  if (!needsInception(cells)) return null;
+  try {
+    (await load()).dispose();
+    return null;
+  } catch (error) {
+    const message = (error as Error).message;
+    const help = inceptionWeightsHelp(cacheDir);
+    return message.includes(help) ? message : `${message}; ${help}`;
+  }
 }

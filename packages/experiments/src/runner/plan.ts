@@ -184,8 +184,9 @@ export function preflightProblems(cells: readonly ResolvedCell[]): string[] {
 export function checkRunnable(
   target: string,
   cells: readonly ResolvedCell[],
+  more: readonly string[] = [],
 ): void {
-  const problems = preflightProblems(cells);
+  const problems = [...preflightProblems(cells), ...more];
   if (problems.length === 0) return;
   throw new ConfigError(
     `${target} cannot run here:\n` + problems.map((p) => `  - ${p}`).join('\n'),
