@@ -5,4 +5,9 @@ export {
   registerWasmTrainingKernels,
   type WasmTrainingKernel,
 } from './wasm-kernels';
-export { guardWasmMalloc, wasmHeapMb } from './wasm-guard';
+export {
+  guardWasmMalloc,
+  HEAP_LIMIT,
+  HEAP_MARGIN,
+  wasmHeapMb,
+} from './wasm-guard';
