@@ -19,7 +19,7 @@ export interface CaseResult {
   readonly pytorchBaseMb: number | null;
   /** Our WebAssembly heap at the end (it only grows). */
   readonly oursWasmHeapMb: number | null;
-  /** Examples per pass of our training step (null: the whole batch). */
+  /** Examples per pass of our training step (null: none planned). */
   readonly oursMicroBatch: number | null;
   /** max|ours − theirs| / max|theirs| of the forward output. */
   readonly forwardRelError: number | null;
