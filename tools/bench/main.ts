@@ -103,6 +103,7 @@ function emptyResult(c: BenchCase, reps: Reps): Result {
     oursBaseMb: null,
     pytorchBaseMb: null,
     oursWasmHeapMb: null,
+    oursMicroBatch: null,
     forwardRelError: null,
     trainRelError: null,
     reps: reps.reps,
@@ -148,6 +149,8 @@ async function setUp(
   const setup = { cmd: 'setup', case: c.id, dir, seed: SEED };
   const mine = await s.ours.request(setup, s.timeoutMs);
   r.oursBaseMb = mine.baseMb as number;
+  r.oursMicroBatch = (mine.microBatch as number | null) ?? null;
+  if (mine.split) log(`${c.id}: ours ${mine.split as string}`);
   const forward = mine.forwardFlops as number;
   r.gflop = (c.kind === 'train' ? trainFlops(forward) : forward) / 1e9;
   const theirs = await s.torch.request({ cmd: 'load', dir }, s.timeoutMs);

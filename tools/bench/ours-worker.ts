@@ -3,8 +3,9 @@
 // reply per line on stdout.
 //
 //   {"cmd": "setup", "case": ID, "dir": DIR, "seed": N}  build the case,
-//        write the exchange files to DIR, count the FLOPs
-//        -> {"backend", "baseMb", "forwardFlops"}
+//        write the exchange files to DIR, count the FLOPs, plan the
+//        micro-batch of a training step
+//        -> {"backend", "baseMb", "forwardFlops", "microBatch", "split"}
 //   {"cmd": "parity", "dir": DIR}  write our parity outputs to DIR
 //   {"cmd": "step"}   one timed step -> {"ms": ...}
 //   {"cmd": "peak"}   -> {"peak_mb", "wasm_heap_mb"}
@@ -18,6 +19,7 @@ import { selectCases } from './cases';
 import {
   buildOurs,
   forwardFlops,
+  planOurs,
   step,
   writeExchange,
   writeParityOutputs,
@@ -44,7 +46,10 @@ async function handle(req: Request): Promise<object> {
       const [c] = selectCases([req.case]);
       bench = buildOurs(c, req.seed);
       await writeExchange(bench, req.dir);
-      return { backend, baseMb, forwardFlops: await forwardFlops(bench) };
+      const flops = await forwardFlops(bench);
+      const split = await planOurs(bench);
+      const microBatch = bench.microBatch ?? null;
+      return { backend, baseMb, forwardFlops: flops, microBatch, split };
     }
     case 'parity':
       if (!bench) throw new Error('parity before setup');

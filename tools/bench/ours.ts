@@ -5,21 +5,19 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  Adam,
-  createRng,
-  dsmLoss,
-  dsmLossWithNoise,
-  type DsmNoise,
-  type Rng,
-} from '@acsm/core';
+import { Adam, createRng, type DsmNoise, type Rng } from '@acsm/core';
 import {
   disposeParams,
   type AnyNetwork,
   type NCSNv2Config,
   type Params,
 } from '@acsm/models';
+import { planMicroBatch } from '../../packages/experiments/src/train/micro-batch';
 import { scoreNetworkOf } from '../../packages/experiments/src/train/networks';
+import {
+  dsmGradients as dsmStepGradients,
+  dsmGradientsWithNoise,
+} from '../../packages/experiments/src/train/steps';
 import {
   benchSigmas,
   imageShape,
@@ -53,6 +51,8 @@ export interface OursBench {
   readonly noise: DsmNoise;
   readonly sigmas: number[];
   readonly rng: Rng;
+  /** Examples per pass of a training step (planMicroBatch's choice). */
+  microBatch?: number;
 }
 
 /** Builds a case: weights, input and noise all drawn from `seed`. */
@@ -101,34 +101,26 @@ export function disposeOurs(b: OursBench): void {
   tf.dispose([b.x, b.noise.sigma, b.noise.z]);
 }
 
-const scoreOf = (b: OursBench) => (x: tf.Tensor4D) =>
-  b.network.apply(b.params, x, { training: true }) as tf.Tensor4D;
-
 /**
- * Gradients of f by our parameter names (tf keys them by its variable
- * names), as the training loop's dsmStep takes them.
+ * The micro-batch of a training case as the training loop plans it (on
+ * WebAssembly from a measured pass and the heap; ACSM_MICRO_BATCH
+ * overrides); the line that says it, null when there was no choice.
  */
-function namedGrads(b: OursBench, f: () => tf.Scalar) {
-  const vars = Object.entries(b.trainable);
-  const { value, grads } = tf.variableGrads(
-    f,
-    vars.map(([, v]) => v),
-  );
-  const named = Object.fromEntries(
-    vars.map(([name, v]) => [name, grads[v.name]]),
-  );
-  return { value, grads: named };
+export async function planOurs(b: OursBench): Promise<string | null> {
+  if (b.case.kind !== 'train') return null;
+  const plan = await planMicroBatch(b, b.case.batch, imageShape(b.case));
+  b.microBatch = plan.microBatch;
+  return plan.note;
 }
 
 /**
- * The first part of a training step: fresh levels and noise, the DSM loss
- * (arXiv:2009.05475, PAPER.md §2) and its gradients by parameter name.
+ * The first part of a training step, as dsmStep takes it: fresh levels
+ * and noise, the DSM loss (arXiv:2009.05475, PAPER.md §2) and its
+ * gradients by parameter name, in micro-batches when planned.
  */
 export function dsmGradients(b: OursBench) {
-  return namedGrads(
-    b,
-    () => dsmLoss(scoreOf(b), b.x, { sigmas: b.sigmas, rng: b.rng }).loss,
-  );
+  const { sigmas, rng, microBatch } = b;
+  return dsmStepGradients(b, b.x, { sigmas, rng, microBatch });
 }
 
 /** The second part: one Adam update; frees the gradients. */
@@ -267,10 +259,8 @@ export async function writeParityOutputs(
   await writeF32(join(dir, outputFile('ours', 'forward')), [y]);
   y.dispose();
   if (b.case.kind !== 'train') return;
-  const { value, grads } = namedGrads(
-    b,
-    () => dsmLossWithNoise(scoreOf(b), b.x, b.noise).loss,
-  );
+  const m = b.microBatch ?? b.case.batch;
+  const { value, grads } = dsmGradientsWithNoise(b, b.x, b.noise, m);
   await writeF32(join(dir, outputFile('ours', 'loss')), [value]);
   const ordered = Object.keys(b.trainable).map((name) => grads[name]);
   await writeF32(join(dir, outputFile('ours', 'grads')), ordered);

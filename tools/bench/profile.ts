@@ -31,6 +31,7 @@ import {
   disposeOurs,
   dsmGradients,
   forwardStep,
+  planOurs,
   step,
   writeExchange,
   type OursBench,
@@ -127,11 +128,13 @@ async function main(argv: string[]): Promise<void> {
   const top = count(argv, 'top', 25);
   const backend = await initBackend();
   const bench = buildOurs(c, SEED);
+  const split = await planOurs(bench);
   for (let i = 0; i < warmup; i++) step(bench);
 
   process.stdout.write(
     `${c.id} at batch ${c.batch} on ${backend.name} (${backend.threads} ` +
-      `threads), after ${warmup} warm-up steps:\n`,
+      `threads), after ${warmup} warm-up steps:\n` +
+      (split ? `${split}\n` : ''),
   );
   const t0 = performance.now();
   const { kernels, depths, peakBytes } = await profilePhases(bench);

@@ -14,6 +14,7 @@ const result: CaseResult = {
   oursBaseMb: 100,
   pytorchBaseMb: 200,
   oursWasmHeapMb: 256,
+  oursMicroBatch: null,
   forwardRelError: 1.234e-6,
   trainRelError: 1.1e-5,
   reps: 9,

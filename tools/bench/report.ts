@@ -19,6 +19,8 @@ export interface CaseResult {
   readonly pytorchBaseMb: number | null;
   /** Our WebAssembly heap at the end (it only grows). */
   readonly oursWasmHeapMb: number | null;
+  /** Examples per pass of our training step (null: none planned). */
+  readonly oursMicroBatch: number | null;
   /** max|ours − theirs| / max|theirs| of the forward output. */
   readonly forwardRelError: number | null;
   /** The largest of that over the loss and each parameter's gradient. */
@@ -70,6 +72,7 @@ export function jsonLine(r: CaseResult): string {
     ours_base_mb: round(r.oursBaseMb, 1),
     pytorch_base_mb: round(r.pytorchBaseMb, 1),
     ours_wasm_heap_mb: round(r.oursWasmHeapMb, 1),
+    ours_micro_batch: r.oursMicroBatch,
     forward_rel_error: sci(r.forwardRelError),
     train_rel_error: sci(r.trainRelError),
     reps: r.reps,

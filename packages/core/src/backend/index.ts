@@ -5,8 +5,13 @@ export {
   registerWasmTrainingKernels,
   type WasmTrainingKernel,
 } from './wasm-kernels';
-export { guardWasmMalloc, wasmHeapMb } from './wasm-guard';
 export {
   fusedInstanceNormPlus,
   hasFusedInstanceNormPlus,
 } from './instance-norm-kernel';
+export {
+  guardWasmMalloc,
+  HEAP_LIMIT,
+  HEAP_MARGIN,
+  wasmHeapMb,
+} from './wasm-guard';

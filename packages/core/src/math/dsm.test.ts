@@ -4,7 +4,7 @@ import { before, describe, test } from 'node:test';
 
 import { Adam } from './adam';
 import { denoise } from './denoise';
-import { dsmLoss, dsmLossWithNoise } from './dsm';
+import { drawDsmNoise, dsmLoss, dsmLossWithNoise } from './dsm';
 import { Ema } from './ema';
 import { ganLosses } from './gan-losses';
 import { createRng } from './rng';
@@ -74,6 +74,29 @@ describe('dsmLoss', () => {
     };
     assert.equal(lossOf(4), lossOf(4));
     assert.notEqual(lossOf(4), lossOf(5));
+    x.dispose();
+  });
+
+  test('drawDsmNoise draws what dsmLoss draws, in the same order', () => {
+    const x = tf.fill([6, 2, 2, 1], 0.25) as tf.Tensor4D;
+    const net: ScoreNetwork = (xt) => tf.mul(xt, 0);
+    const [rngA, rngB] = [createRng(8), createRng(8)];
+    assertNoLeak(() => {
+      const r = dsmLoss(net, x, { sigmas, rng: rngA });
+      const d = drawDsmNoise(x.shape, { sigmas, rng: rngB });
+      assert.deepEqual(d.levels, r.levels);
+      assert.deepEqual(d.sigma.dataSync(), r.sigma.dataSync());
+      // x̃ = x + σz, and with f = 0 the loss is mean ½Σz².
+      const [xNoisy, half] = tf.tidy(() => [
+        tf.add(x, tf.mul(d.sigma, d.z)),
+        tf.div(tf.sum(tf.square(d.z)), 12),
+      ]);
+      assertAllClose(xNoisy.dataSync(), r.xNoisy.dataSync(), 1e-6);
+      assertRelClose(half.dataSync()[0], r.loss.dataSync()[0], 1e-6);
+      assert.equal(rngA.uniform(), rngB.uniform());
+      tf.dispose([r.loss, r.xNoisy, r.output, r.sigma, d.sigma, d.z]);
+      tf.dispose([xNoisy, half]);
+    });
     x.dispose();
   });
 

@@ -60,6 +60,44 @@ function drawLevels(rng: Rng, n: number, numLevels: number): Int32Array {
   );
 }
 
+/** The noise of `dsmLoss` with the level index of each example. */
+export interface DsmDraw extends DsmNoise {
+  /** 0-based level index of each example. */
+  readonly levels: Int32Array;
+}
+
+/**
+ * The noise of the DSM loss of arXiv:2009.05475 (PAPER.md §2) for images
+ * of `shape` [N, H, W, C]: a level uniform over 1..L per example, then
+ * z ~ N(0, I), drawn from `rng` in that order (as `dsmLoss` draws them).
+ */
+export function drawDsmNoise(
+  shape: readonly [number, number, number, number],
+  options: DsmOptions,
+): DsmDraw {
+  const { sigmas, rng } = options;
+  const levels = drawLevels(rng, shape[0], sigmas.length);
+  const values = Float32Array.from(levels, (i) => sigmas[i]);
+  const sigma = tf.tensor4d(values, [shape[0], 1, 1, 1]);
+  const seed = rng.nextSeed();
+  const z: tf.Tensor4D = tf.randomNormal([...shape], 0, 1, 'float32', seed);
+  return { sigma, z, levels };
+}
+
+/** Checks the arguments of `dsmLoss` and `drawDsmNoise`'s callers. */
+export function checkDsmArguments(
+  fn: string,
+  x: tf.Tensor4D,
+  options: DsmOptions,
+): void {
+  const { sigmas, rng } = options;
+  checkImages(fn, 'x', x);
+  checkSigmas(fn, sigmas, 1);
+  if (typeof rng?.nextSeed !== 'function')
+    fail(fn, `rng must be an Rng, got ${rng}`);
+  checkFinite(fn, 'x', x);
+}
+
 /**
  * The DSM loss of arXiv:2009.05475 (PAPER.md §2): each example draws its
  * own level i uniform over 1..L and z ~ N(0, I). x: [N, H, W, C] clean
@@ -70,18 +108,8 @@ export function dsmLoss(
   x: tf.Tensor4D,
   options: DsmOptions,
 ): DsmResult {
-  const fn = 'dsmLoss';
-  const { sigmas, rng } = options;
-  checkImages(fn, 'x', x);
-  checkSigmas(fn, sigmas, 1);
-  if (typeof rng?.nextSeed !== 'function')
-    fail(fn, `rng must be an Rng, got ${rng}`);
-  checkFinite(fn, 'x', x);
-  const levels = drawLevels(rng, x.shape[0], sigmas.length);
-  const values = Float32Array.from(levels, (i) => sigmas[i]);
-  const sigma = tf.tensor4d(values, [x.shape[0], 1, 1, 1]);
-  const seed = rng.nextSeed();
-  const z: tf.Tensor4D = tf.randomNormal(x.shape, 0, 1, 'float32', seed);
+  checkDsmArguments('dsmLoss', x, options);
+  const { sigma, z, levels } = drawDsmNoise(x.shape, options);
   const result = dsmLossWithNoise(scoreNet, x, { sigma, z });
   z.dispose();
   return { ...result, sigma, levels };

@@ -11,8 +11,13 @@ export {
 } from './cas';
 export type { CasOptions } from './cas';
 export { denoise, denoiseWith } from './denoise';
-export { dsmLoss, dsmLossWithNoise } from './dsm';
-export type { DsmNoise, DsmOptions, DsmResult } from './dsm';
+export {
+  checkDsmArguments,
+  drawDsmNoise,
+  dsmLoss,
+  dsmLossWithNoise,
+} from './dsm';
+export type { DsmDraw, DsmNoise, DsmOptions, DsmResult } from './dsm';
 export { Ema } from './ema';
 export { ganLoss, ganLosses } from './gan-losses';
 export type { GanLoss, GanLossKind } from './gan-losses';

@@ -6,6 +6,7 @@ import type { Params } from '@acsm/models';
 import { type RunHandle, resumeRun, startRun, type Run } from '@acsm/tracking';
 import { createProgress } from '../progress';
 import { InterruptedError, trainLoop } from '../train/loop';
+import { planMicroBatch } from '../train/micro-batch';
 import {
   disposeState,
   initialState,
@@ -88,6 +89,20 @@ async function openTrainingRun(
   return run;
 }
 
+/** The DSM step's micro-batch (logged once); hybrid runs whole batches. */
+async function microBatchOf(
+  ctx: RunContext,
+  state: TrainState,
+  o: { config: ExperimentConfig; prepared: Prepared },
+): Promise<number | undefined> {
+  if (o.config.training.kind !== 'dsm') return undefined;
+  const [, h, w, c] = o.prepared.train.shape;
+  const batch = o.config.training.batchSize;
+  const plan = await planMicroBatch(state.score, batch, [h, w, c]);
+  if (plan.note) ctx.logger.info(`train dsm: ${plan.note}`);
+  return plan.microBatch;
+}
+
 async function train(
   ctx: RunContext,
   run: RunHandle,
@@ -98,9 +113,11 @@ async function train(
   const label = `train ${o.config.training.kind}`;
   if (state.step > 0)
     ctx.logger.info(`${label}: resuming at step ${state.step}`);
+  const microBatch = await microBatchOf(ctx, state, o);
   const progress = createProgress(label, iterations);
   let last = '';
   await trainLoop(state, {
+    microBatch,
     config: o.config,
     flip: o.config.data.flip,
     dataset: o.prepared.train,

@@ -45,6 +45,11 @@ export interface TrainLoopOptions {
   signal?: AbortSignal;
   /** Where hybrid fakes are clamped; see HybridOptions.fakeRange. */
   fakeRange?: readonly [number, number] | null;
+  /**
+   * Examples per forward and backward pass of a DSM step (default the
+   * whole batch; see DsmStepOptions.microBatch). Hybrid steps ignore it.
+   */
+  microBatch?: number;
 }
 
 /** One iteration; its noise comes from a stream named by the step. */
@@ -61,7 +66,11 @@ function iteration(state: TrainState, o: TrainLoopOptions): LossTerms {
   try {
     const d = state.discriminator;
     if (!d)
-      return dsmStep(state.score, state.ema, x, { sigmas: o.sigmas, rng });
+      return dsmStep(state.score, state.ema, x, {
+        sigmas: o.sigmas,
+        rng,
+        microBatch: o.microBatch,
+      });
     const a = config.adversarial;
     return hybridStep(state.score, d, state.ema, x, {
       sigmas: o.sigmas,
