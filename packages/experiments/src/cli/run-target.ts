@@ -27,7 +27,7 @@ import { DEFAULT_MNIST_CLASSIFIER_CONFIG } from '@acsm/eval';
 import { openStore, type Run, startRun } from '@acsm/tracking';
 import { DEFINITIONS, type ProfileName } from '../definitions';
 import { formatDuration } from '../progress';
-import { tableText } from '../table';
+import { tableNotesOf, tableText } from '../table';
 import { configHash } from '../hash';
 import { defaultCacheDir, type RunContext, timed } from '../runner/context';
 import { environmentTags } from '../runner/environment';
@@ -465,6 +465,7 @@ export async function reportTarget(o: {
       : { runs: [] };
     let rows: TableRow[] | undefined;
     let tableRun: string | undefined;
+    let tableNotes: string[] = [];
     for (const t of tables) {
       // The profile's own table, not one run with --set overrides.
       if ((t.data.tags['acsm.variant'] ?? 'none') !== 'none') continue;
@@ -474,6 +475,7 @@ export async function reportTarget(o: {
       if (!bytes) continue;
       rows = JSON.parse(new TextDecoder().decode(bytes)) as TableRow[];
       tableRun = t.info.runId;
+      tableNotes = await loggedTableNotes(store, t.info.runId);
       break;
     }
     if (!rows && exp) {
@@ -499,6 +501,7 @@ export async function reportTarget(o: {
       ],
       rows,
       runs,
+      tableNotes,
     });
   } else if (o.subjects.length === 1 && FIGURE_TARGETS.includes(first)) {
     html = await runsReport(
@@ -516,6 +519,15 @@ export async function reportTarget(o: {
   o.logger.info(
     `wrote ${o.out} (${(html.length / 1024).toFixed(0)} kB, self-contained)`,
   );
+}
+
+/** The notes under the table.md a table run logged (none if absent). */
+async function loggedTableNotes(
+  store: Awaited<ReturnType<typeof openStore>>,
+  runId: string,
+): Promise<string[]> {
+  const md = await store.readArtifact(runId, 'table.md').catch(() => null);
+  return md ? tableNotesOf(new TextDecoder().decode(md)) : [];
 }
 
 /** Targets whose runs are figures and point sets, not table cells. */
