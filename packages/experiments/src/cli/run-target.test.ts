@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, startRun } from '@acsm/tracking';
@@ -67,7 +67,7 @@ test('acsm report table2: the notes of table.md and the cell’s params', async 
     const uri = join(dir, 'mlruns');
     const notes = ['Metric: FID of digits.', 'Schedule: 10 levels.'];
     await loggedTable(uri, notes);
-    const out = join(dir, 'r.html');
+    const out = join(dir, 'new', 'r.html'); // the file's folder is made
     const r = acsm(
       ['report', 'table2', '--profile', 'smoke', '--out', out],
       uri,
@@ -80,4 +80,41 @@ test('acsm report table2: the notes of table.md and the cell’s params', async 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('acsm report: what to name; --out two missing folders deep', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acsm-report-cli-'));
+  try {
+    const uri = join(dir, 'mlruns');
+    const none = acsm(['report'], uri);
+    assert.equal(none.code, 2);
+    assert.match(
+      none.err,
+      /^acsm: name what to report: a target \(table1, table2, .*toy\) or run ids/,
+    );
+    const deep = join(dir, 'a', 'b', 'r.html');
+    const r = acsm(['report', 'table2', '--out', deep], uri);
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.err.trim(),
+      `acsm: --out ${deep}: folder ${join(dir, 'a')} does not exist ` +
+        "(acsm creates only the file's own folder)",
+    );
+    assert.ok(!existsSync(join(dir, 'a')), 'nothing created');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('acsm run --dry-run: references to 4 significant digits', () => {
+  const r = acsm(
+    ['run', 'table2', '--profile=paper', '--dry-run'],
+    join(tmpdir(), 'acsm-unused-mlruns'),
+  );
+  assert.equal(r.code, 0, r.err);
+  const refs = [...r.out.matchAll(/, reference ([^,]+),/g)].map((m) => m[1]);
+  assert.ok(refs.length > 0, r.out);
+  for (const ref of refs)
+    assert.match(ref, /^(none|\d\.\d{3}|\d\d\.\d\d|\d{3}\.\d)$/);
+  assert.ok(refs.includes('14.28'), refs.join(' '));
 });

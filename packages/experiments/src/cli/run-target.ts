@@ -7,7 +7,7 @@ import {
   figure1Svg,
   maxRelativeGap,
 } from '../figures/figure1';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { runToyExperiment } from '../toy/run';
 import { toyPlanText } from '../toy/plan';
 import { TOY } from '../toy/definition';
@@ -446,6 +446,7 @@ export async function reportTarget(o: {
   out: string;
   logger: Logger;
 }): Promise<void> {
+  checkOutFolder(o.out);
   const store = await openStore(process.env.MLFLOW_TRACKING_URI);
   let html: string;
   const [first] = o.subjects;
@@ -519,6 +520,17 @@ export async function reportTarget(o: {
   o.logger.info(
     `wrote ${o.out} (${(html.length / 1024).toFixed(0)} kB, self-contained)`,
   );
+}
+
+/** --out may name a new folder for the file, not a new folder's folder. */
+function checkOutFolder(out: string): void {
+  const above = dirname(dirname(resolve(out)));
+  if (!existsSync(above)) {
+    throw new ConfigError(
+      `--out ${out}: folder ${above} does not exist (acsm creates only ` +
+        "the file's own folder)",
+    );
+  }
 }
 
 /** The notes under the table.md a table run logged (none if absent). */
