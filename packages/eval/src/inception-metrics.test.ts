@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { featureMoments } from './feature-stats';
 import {
+  checkMeasurable,
   checkStatsReproduce,
   isGrayscale,
   measureFeatures,
@@ -255,6 +256,32 @@ test('checkStatsReproduce: same split < 1e-6; another split fails', () => {
     () => checkStatsReproduce(stored, otherWeights),
     /statistics of other features/,
   );
+});
+
+test('checkMeasurable: n >= 2, n >= splits, a 2048-d reference', () => {
+  const bytes = (n: number) => ({
+    bytes: new Uint8Array(n * 3),
+    shape: [n, 1, 1, 3] as [number, number, number, number],
+  });
+  const wide = { mean: new Float64Array(2048), cov: new Float64Array(0) };
+  const reference = { ...wide, d: 2048 };
+  assert.doesNotThrow(() => checkMeasurable('f', bytes(10), reference));
+  assert.doesNotThrow(() => checkMeasurable('f', bytes(2), reference, 2));
+  const cases: [() => void, RegExp][] = [
+    [
+      () => checkMeasurable('f', bytes(1), reference, 1),
+      /f: need at least 2 images, got 1$/,
+    ],
+    [
+      () => checkMeasurable('f', bytes(9), reference),
+      /f: 9 samples are fewer than the 10 splits of the Inception Score$/,
+    ],
+    [
+      () => checkMeasurable('f', bytes(10), statsOf(pool3(20, 1), 20)),
+      /f: reference has 8 dimensions, expected 2048 \(pool3 of the FID/,
+    ],
+  ];
+  for (const [call, message] of cases) assert.throws(call, message);
 });
 
 test('isGrayscale: one channel, or R = G = B everywhere', () => {

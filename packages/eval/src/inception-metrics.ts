@@ -406,6 +406,36 @@ export function sampleFeatures(
 }
 
 /**
+ * Fails, naming `fn`, unless `measureInception` can measure the samples
+ * against the reference: at least 2 images and at least `splits`, then
+ * a reference of pool3's dimension. Reads no network: callers check their
+ * inputs with it before loading the weights.
+ */
+export function checkMeasurable(
+  fn: string,
+  samples: InceptionImages,
+  reference: InceptionStats,
+  splits = 10,
+): void {
+  checkImages(fn, samples);
+  const n = samples.shape[0];
+  if (n < splits) {
+    fail(
+      fn,
+      `${n} samples are fewer than the ${splits} splits of the ` +
+        'Inception Score',
+    );
+  }
+  if (reference.d !== POOL3_DIM) {
+    fail(
+      fn,
+      `reference has ${reference.d} dimensions, expected ${POOL3_DIM} ` +
+        '(pool3 of the FID Inception)',
+    );
+  }
+}
+
+/**
  * Runs the samples through the FID Inception and measures them against
  * reference statistics: see `measureFeatures`.
  */
@@ -415,7 +445,7 @@ export function measureInception(
   reference: InceptionStats,
   options: MeasureInceptionOptions,
 ): InceptionMeasurement {
-  checkImages('measureInception', samples);
+  checkMeasurable('measureInception', samples, reference, options.splits);
   checkReference('measureInception', reference, net.weightsSha256);
   const features = sampleFeatures(net, samples, options);
   return measureFeatures(features, reference, net.weightsSha256, options);

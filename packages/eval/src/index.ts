@@ -75,6 +75,7 @@ export type {
   SampleFeatures,
 } from './inception-metrics';
 export {
+  checkMeasurable,
   checkStatsReproduce,
   inceptionReferenceStats,
   isGrayscale,

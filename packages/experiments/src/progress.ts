@@ -49,6 +49,21 @@ function parentChannel(): ((m: ProgressMessage) => void) | null {
   return (m) => process.send?.(m);
 }
 
+/**
+ * Seconds left at the rate since the first tick (work done before it,
+ * e.g. a resumed run's steps, is not part of the rate); undefined until
+ * a later tick has measured a rate.
+ */
+function etaFromFirstTick(total: number, now: () => number) {
+  let first: { done: number; at: number } | undefined;
+  return (done: number): number | undefined => {
+    first ??= { done, at: now() };
+    const seconds = now() - first.at;
+    if (done <= first.done || !(seconds > 0)) return undefined;
+    return (seconds / (done - first.done)) * (total - done);
+  };
+}
+
 export function createProgress(
   label: string,
   total: number,
@@ -59,12 +74,14 @@ export function createProgress(
   const tty = Boolean(stream.isTTY);
   const start = now();
   let lastPlain = -Infinity;
+  const eta = etaFromFirstTick(total, now);
   const line = (done: number, info = '', bars = tty) => {
     const elapsed = now() - start;
-    const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
+    const left = eta(done);
     const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
     const bar = bars ? ` ${renderBar(done / Math.max(total, 1))}` : '';
-    return `${label}${bar} ${done}/${total} ${pct}% ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}${info ? `  ${info}` : ''}`;
+    const etaText = left === undefined ? '' : `, ETA ${formatDuration(left)}`;
+    return `${label}${bar} ${done}/${total} ${pct}% ${formatDuration(elapsed)} elapsed${etaText}${info ? `  ${info}` : ''}`;
   };
   const doneLine = (info?: string) =>
     `${label} done: ${total}/${total} in ${formatDuration(now() - start)}${info ? `  ${info}` : ''}`;

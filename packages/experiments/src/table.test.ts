@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tableCsv, tableMarkdown, type TableRow } from './table';
+import { tableCsv, tableMarkdown, tableNotesOf, type TableRow } from './table';
 
 const row: TableRow = {
   cell: 'dsm/cas/n1/raw',
@@ -35,4 +35,10 @@ test('table.md shows a missing reference as a dash', () => {
   const md = tableMarkdown('T', [row], ['a note']);
   assert.match(md, /\| 12\.50 \| 1000 \| — \| none: no value, with a comma \|/);
   assert.match(md, /- a note/);
+});
+
+test('tableNotesOf: the notes under a table.md, none without', () => {
+  const notes = ['Metric: FID (a - b).', 'Data: x | y.', '- a dash'];
+  assert.deepEqual(tableNotesOf(tableMarkdown('T', [row, row], notes)), notes);
+  assert.deepEqual(tableNotesOf(tableMarkdown('T', [row])), []);
 });

@@ -99,6 +99,16 @@ export function tableMarkdown(
   );
 }
 
+/** The notes of a table.md that `tableMarkdown` wrote, in order. */
+export function tableNotesOf(markdown: string): string[] {
+  const lines = markdown.split('\n');
+  const last = lines.findLastIndex((l) => l.startsWith('|'));
+  return lines
+    .slice(last + 1)
+    .filter((l) => l.startsWith('- '))
+    .map((l) => l.slice(2));
+}
+
 /** A compact text table for the terminal. */
 export function tableText(rows: TableRow[]): string {
   const extra = extraNames(rows);

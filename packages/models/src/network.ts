@@ -68,7 +68,11 @@ export function summary(network: AnyNetwork): string {
   }
   const trainable = paramCount(network);
   const buffers = paramCount(network, { includeBuffers: true }) - trainable;
-  lines.push(`total: ${trainable} parameters, ${buffers} buffer values`);
+  const grouped = (n: number) => n.toLocaleString('en-US');
+  lines.push(
+    `total: ${grouped(trainable)} parameters, ${grouped(buffers)} ` +
+      'buffer values',
+  );
   return lines.join('\n');
 }
 

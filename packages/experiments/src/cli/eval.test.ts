@@ -25,6 +25,7 @@ import {
   measureInception,
   writeNpz,
 } from '@acsm/eval';
+import { CIFAR10_URL } from '@acsm/data';
 import { formatMeasurement } from './eval';
 
 // `acsm eval stats` then `acsm eval fid`, end to end, with the seeded
@@ -68,8 +69,15 @@ interface Run {
   stderr: string;
 }
 
-/** Runs bin/acsm.mjs with a private cache and no network but 127.0.0.1. */
-function acsm(args: string[], cache = 'cache'): Promise<Run> {
+/**
+ * Runs bin/acsm.mjs with a private cache and no network but 127.0.0.1;
+ * `extra` sets variables, an undefined value removes one.
+ */
+function acsm(
+  args: string[],
+  cache = 'cache',
+  extra: Record<string, string | undefined> = {},
+): Promise<Run> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ACSM_CACHE_DIR: join(dir, cache),
@@ -77,6 +85,11 @@ function acsm(args: string[], cache = 'cache'): Promise<Run> {
     ACSM_BACKEND: 'wasm',
   };
   delete env.ACSM_INCEPTION_WEIGHTS;
+  delete env.ACSM_INCEPTION_SHA256;
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
   const child = spawn(process.execPath, ['bin/acsm.mjs', ...args], {
     cwd: root,
     env,
@@ -113,8 +126,20 @@ const setA = images(N, 1);
 const setB = images(N, 2);
 
 before(async () => {
-  if (skip) return;
   closedPort = await freePort();
+  const npz = (values: Uint8Array | Float32Array, shape: number[]) =>
+    writeNpz({ 'arr_0.npy': encodeNpy(values, shape) });
+  writeFileSync(join(dir, 'b.npz'), npz(setB, [N, 32, 32, 3]));
+  const floats = Float32Array.from(setB, (v) => v / 255);
+  writeFileSync(join(dir, 'b-float.npz'), npz(floats, [N, 32, 32, 3]));
+  writeFileSync(join(dir, 'nchw.npz'), npz(setB, [N, 3, 32, 32]));
+  writeFileSync(join(dir, 'bad.npz'), 'this is not a zip archive');
+  const ten = writeNpz({
+    'mu.npy': encodeNpy(new Float32Array(10), [10]),
+    'sigma.npy': encodeNpy(new Float32Array(100), [10, 10]),
+  });
+  writeFileSync(join(dir, 'ten.npz'), ten);
+  if (skip) return;
   const golden = join(dir, 'golden');
   const r = spawnSync(PYTHON, [SCRIPT, 'network', golden], {
     encoding: 'utf8',
@@ -134,13 +159,6 @@ before(async () => {
       .png()
       .toFile(join(dir, 'pngs', `sample-${i}.png`));
   }
-  const npz = (values: Uint8Array | Float32Array, shape: number[]) =>
-    writeNpz({ 'arr_0.npy': encodeNpy(values, shape) });
-  writeFileSync(join(dir, 'b.npz'), npz(setB, [N, 32, 32, 3]));
-  const floats = Float32Array.from(setB, (v) => v / 255);
-  writeFileSync(join(dir, 'b-float.npz'), npz(floats, [N, 32, 32, 3]));
-  writeFileSync(join(dir, 'nchw.npz'), npz(setB, [N, 3, 32, 32]));
-  writeFileSync(join(dir, 'bad.npz'), 'this is not a zip archive');
 });
 
 test(
@@ -281,6 +299,8 @@ test('acsm eval: missing weights say where to get them', { skip }, async () => {
       join(dir, 'b.npz'),
       '--reference',
       join(dir, 'a.npz'),
+      '--splits',
+      '2',
     ],
     'empty-cache',
   );
@@ -326,6 +346,8 @@ test(
           join(dir, 'b.npz'),
           '--reference',
           ref,
+          '--splits',
+          '2',
           '--weights',
           weights,
         ],
@@ -343,5 +365,79 @@ test(
       assert.match(lines[lines.length - 1], pattern);
       assert.ok(!r.stderr.includes('    at '), 'no stack trace');
     }
+  },
+);
+
+/** Exit 2 with `pattern` as the last line, before any weights load. */
+function assertEarlyError(r: Run, pattern: RegExp, what: string) {
+  assert.equal(r.status, 2, `${what}: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.match(lines[lines.length - 1], pattern, what);
+  assert.ok(!r.stderr.includes('    at '), 'no stack trace');
+  // loadNetwork logs the backend first: nothing was loaded or fetched.
+  assert.ok(!/backend:|cannot download/.test(r.stderr), r.stderr);
+}
+
+test('acsm eval: inputs are checked before the weights load', async () => {
+  const missing = join(dir, 'no-such-dir');
+  const ten = join(dir, 'ten.npz');
+  const b = join(dir, 'b.npz');
+  const cases: [string[], RegExp][] = [
+    [
+      ['stats', '--images', missing],
+      /^acsm: loadSamples: .*no-such-dir: ENOENT/,
+    ],
+    [
+      ['stats', '--images', b, '--n', '1'],
+      /^acsm: --n must be an integer >= 2, got 1$/,
+    ],
+    [
+      ['stats', '--images', b, '--n', '5'],
+      /^acsm: --n must be an integer in \[2, 4\], got 5$/,
+    ],
+    [
+      ['fid', '--samples', missing, '--reference', ten],
+      /^acsm: loadSamples: .*no-such-dir: ENOENT/,
+    ],
+    [
+      ['fid', '--samples', b, '--reference', ten],
+      /^acsm: eval fid: 4 samples are fewer than the 10 splits of the /,
+    ],
+    [
+      ['fid', '--samples', b, '--reference', ten, '--splits', '2'],
+      new RegExp(
+        '^acsm: eval fid: reference has 10 dimensions, expected 2048 ' +
+          '\\(pool3 of the FID Inception\\)$',
+      ),
+    ],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await acsm(['eval', ...args], 'empty-cache');
+    assertEarlyError(r, pattern, args.join(' '));
+  }
+});
+
+test('acsm eval stats: CIFAR-10 without ACSM_DATA_DIR', async () => {
+  const r = await acsm(['eval', 'stats', '--dataset', 'cifar10'], 'cache', {
+    ACSM_DATA_DIR: undefined,
+  });
+  assertEarlyError(r, /^acsm: eval stats: CIFAR-10 needs ACSM_DATA_DIR/, '');
+  const last = r.stderr.trim().split('\n').pop()!;
+  assert.ok(last.includes(`downloads CIFAR-10 there from ${CIFAR10_URL}`));
+  assert.match(last, /or put cifar-10-batches-bin\/ there$/);
+  assert.ok(!/ensureCifar10|download: true/.test(last), last);
+});
+
+test(
+  'acsm eval: --weights-sha256 defaults to $ACSM_INCEPTION_SHA256',
+  { skip },
+  async () => {
+    const args = ['--samples', join(dir, 'b.npz'), '--splits', '2'];
+    const ref = ['--reference', join(dir, 'a.npz'), '--weights', weights];
+    const r = await acsm(['eval', 'fid', ...args, ...ref], 'cache', {
+      ACSM_INCEPTION_SHA256: sha,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`weights SHA-256 ${sha}`));
   },
 );

@@ -4,6 +4,9 @@ import { basename, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { initBackend } from '@acsm/core';
 import {
+  CIFAR10_DIR,
+  CIFAR10_URL,
+  describeCifar10Source,
   ensureCifar10,
   loadCifar10,
   loadLsun,
@@ -11,6 +14,7 @@ import {
   type ImageShape,
 } from '@acsm/data';
 import {
+  checkMeasurable,
   describeStats,
   FID_INCEPTION_FILE,
   FID_INCEPTION_SHA256,
@@ -38,6 +42,9 @@ import { once } from './options';
 /** The variable naming a mirror of the weights' published address. */
 export const WEIGHTS_URL_ENV = 'ACSM_INCEPTION_URL';
 
+/** The variable naming the SHA-256 of other weights (as the runner). */
+export const WEIGHTS_SHA256_ENV = 'ACSM_INCEPTION_SHA256';
+
 /** An input problem (a file, a flag) as a one-line user error (exit 2). */
 async function asUserError<T>(work: () => Promise<T> | T): Promise<T> {
   try {
@@ -57,13 +64,27 @@ interface SplitImages {
 
 interface DatasetEntry {
   readonly splits: readonly string[];
+  /** Fails when the data cannot be found or fetched, before any work. */
+  check?(): void;
   load(split: string, logger: Logger): Promise<SplitImages>;
+}
+
+/** CIFAR-10 needs a data folder to find or download it in. */
+function checkCifar10Folder(): void {
+  if (describeCifar10Source().state !== 'missing') return;
+  if (process.env['ACSM_DATA_DIR']) return; // downloaded there
+  throw new ConfigError(
+    `eval stats: CIFAR-10 needs ACSM_DATA_DIR: set it to a folder; acsm ` +
+      `downloads CIFAR-10 there from ${CIFAR10_URL} when the network ` +
+      `allows, or put ${CIFAR10_DIR}/ there`,
+  );
 }
 
 /** The datasets `acsm eval stats --dataset` knows (PAPER.md §8). */
 const EVAL_DATASETS: Record<string, DatasetEntry> = {
   cifar10: {
     splits: ['train', 'test'],
+    check: checkCifar10Folder,
     async load(split, logger) {
       await ensureCifar10({
         download: true,
@@ -114,9 +135,12 @@ const EVAL_DATASETS: Record<string, DatasetEntry> = {
   },
 };
 
-/** The first n images (all when n is undefined). */
+/** The first n images (all when n is undefined); at least 2. */
 function firstImages(images: InceptionImages, n: number | undefined) {
   const [total, h, w, c] = images.shape;
+  if (total < 2) {
+    throw new ConfigError(`eval stats: need at least 2 images, got ${total}`);
+  }
   if (n === undefined || n === total) return images;
   if (!(Number.isInteger(n) && n >= 2 && n <= total)) {
     throw new ConfigError(`--n must be an integer in [2, ${total}], got ${n}`);
@@ -169,13 +193,15 @@ async function loadNetwork(a: WeightsArgs, logger: Logger) {
   const backend = await initBackend();
   logger.info(`backend: ${backend.name}, ${backend.threads} thread(s)`);
   const cacheDir = inceptionWeightsDir(defaultCacheDir());
+  const sha256 =
+    a.weightsSha256 ?? (process.env[WEIGHTS_SHA256_ENV] || undefined);
   try {
     const net = await loadFidInception({
       weightsPath: a.weights,
       cacheDir,
       download: true,
       url: process.env[WEIGHTS_URL_ENV] || FID_INCEPTION_URL,
-      sha256: a.weightsSha256,
+      sha256,
     });
     logger.info(
       `FID Inception weights ${net.weightsSha256} (${net.weightsSource})`,
@@ -233,6 +259,7 @@ function statsInput(a: StatsArgs, logger: Logger): StatsInput {
         `got '${split}'`,
     );
   }
+  entry.check?.();
   return async () => {
     const data = await asUserError(() => entry.load(split, logger));
     const declared: ReferenceSplit = {
@@ -246,13 +273,12 @@ function statsInput(a: StatsArgs, logger: Logger): StatsInput {
 }
 
 async function stats(a: StatsArgs, logger: Logger): Promise<void> {
-  const read = statsInput(a, logger);
+  const input = await statsInput(a, logger)();
+  const images = firstImages(input.images, a.n);
+  const what = `${input.split.dataset}/${input.split.split}`;
+  logger.info(`${what}: ${images.shape[0]} images [${images.shape}]`);
   const net = await loadNetwork(a, logger);
   try {
-    const input = await read();
-    const images = firstImages(input.images, a.n);
-    const what = `${input.split.dataset}/${input.split.split}`;
-    logger.info(`${what}: ${images.shape[0]} images [${images.shape}]`);
     const computed = inceptionReferenceStats(net, images, input.split, {
       batchSize: a.batchSize,
       onProgress: progressLogger(logger, what),
@@ -308,6 +334,9 @@ async function fid(a: FidArgs, logger: Logger): Promise<void> {
   const loaded = await asUserError(() => loadSamples(a.samples));
   const { shape } = loaded.images;
   logger.info(`samples: ${shape[0]} images [${shape}] from ${loaded.from}`);
+  await asUserError(() =>
+    checkMeasurable('eval fid', loaded.images, reference, a.splits),
+  );
   const net: FidInception = await loadNetwork(a, logger);
   try {
     const m = await asUserError(() =>
@@ -344,8 +373,9 @@ const weightsOptions = (y: Argv) =>
       requiresArg: true,
       coerce: once<string>('weights-sha256'),
       describe:
-        'expected SHA-256 of --weights (default: the published file’s); ' +
-        'other weights give numbers marked not comparable',
+        `expected SHA-256 of --weights (default $${WEIGHTS_SHA256_ENV}, ` +
+        'else the published file’s); other weights give numbers marked ' +
+        'not comparable',
     })
     .option('batch-size', {
       type: 'number',
@@ -355,13 +385,15 @@ const weightsOptions = (y: Argv) =>
       describe: 'images per forward pass',
     });
 
-const positiveInteger = (name: string) => (value: number | number[]) => {
-  const v = once<number>(name)(value);
-  if (!(Number.isInteger(v) && v >= 1)) {
-    throw new ConfigError(`--${name} must be an integer >= 1, got ${v}`);
-  }
-  return v;
-};
+const integerAtLeast =
+  (name: string, min: number) => (value: number | number[]) => {
+    const v = once<number>(name)(value);
+    if (!(Number.isInteger(v) && v >= min)) {
+      throw new ConfigError(`--${name} must be an integer >= ${min}, got ${v}`);
+    }
+    return v;
+  };
+const positiveInteger = (name: string) => integerAtLeast(name, 1);
 
 const statsCommand = (logger: Logger): CommandModule => ({
   command: 'stats',
@@ -391,7 +423,7 @@ const statsCommand = (logger: Logger): CommandModule => ({
       .option('n', {
         type: 'number',
         requiresArg: true,
-        coerce: positiveInteger('n'),
+        coerce: integerAtLeast('n', 2),
         describe: 'only the first n images (recorded as a subset)',
       })
       .option('out', {

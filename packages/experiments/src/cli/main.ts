@@ -333,7 +333,7 @@ async function main(argv: string[]): Promise<void> {
       },
     )
     .command(
-      'report <subjects..>',
+      'report [subjects..]',
       'one self-contained HTML page of a table (measured vs reference, ' +
         'loss curves, sample grids, configs) or of chosen runs',
       (y) =>
@@ -341,7 +341,6 @@ async function main(argv: string[]): Promise<void> {
           .positional('subjects', {
             type: 'string',
             array: true,
-            demandOption: true,
             describe: 'a target (table2) or run ids / unique prefixes',
           })
           .option('out', {
@@ -360,8 +359,16 @@ async function main(argv: string[]): Promise<void> {
             experimentOption('where to look up run id prefixes'),
           ),
       async (args) => {
+        const subjects = ((args.subjects ?? []) as string[]).map(String);
+        if (subjects.length === 0) {
+          throw new ConfigError(
+            'name what to report: a target (' +
+              [...targets, 'figure1', 'figure3', 'toy'].join(', ') +
+              ') or run ids (unique prefixes)',
+          );
+        }
         await reportTarget({
-          subjects: (args.subjects as string[]).map(String),
+          subjects,
           profile: args.profile as ProfileName | undefined,
           experiment: String(args.experiment),
           out: String(args.out),

@@ -31,7 +31,7 @@ test('acsm models summary prints layers, shapes and the count', () => {
   );
   assert.match(
     ok.stdout,
-    /^29,694,083 parameters; PAPER\.md §7 gives 29\.69 M$/m,
+    /^total: 29,694,083 parameters, 0 buffer values\nPAPER\.md §7 gives 29\.69 M$/m,
   );
   const u = run(['summary', 'unet-cifar10']);
   assert.equal(u.status, 0, u.stderr);
@@ -41,7 +41,14 @@ test('acsm models summary prints layers, shapes and the count', () => {
   );
   assert.match(
     u.stdout,
-    /^32,856,707 parameters; PAPER\.md §7 gives 32\.86 M$/m,
+    /^total: 32,856,707 parameters, 0 buffer values\nPAPER\.md §7 gives 32\.86 M$/m,
+  );
+  assert.equal(u.stdout.match(/32,856,707/g)?.length, 1, 'total once');
+  const none = run([]);
+  assert.equal(none.status, 2);
+  assert.equal(
+    none.stderr.trim(),
+    'acsm: name a models command: list, summary',
   );
   const bad = run(['summary', 'resnet']);
   assert.equal(bad.status, 2);

@@ -1,10 +1,5 @@
 import type { CommandModule } from 'yargs';
-import {
-  type AnyNetwork,
-  createNetwork,
-  paramCount,
-  summary,
-} from '@acsm/models';
+import { type AnyNetwork, createNetwork, summary } from '@acsm/models';
 import { ConfigError } from '../config';
 import { table2 } from '../definitions/table2';
 import { resolveCells } from '../runner/resolve';
@@ -107,31 +102,26 @@ function show(logger: Logger, name: string) {
   }
   const network = preset.build();
   logger.result(`${name}: ${preset.use}`);
-  logger.result(summary(network));
-  const count = paramCount(network).toLocaleString('en-US');
-  logger.result(
-    preset.paper
-      ? `${count} parameters; PAPER.md §7 gives ${preset.paper}`
-      : `${count} parameters`,
-  );
+  logger.result(summary(network)); // ends with the total
+  if (preset.paper) logger.result(`PAPER.md §7 gives ${preset.paper}`);
 }
 
 /** `acsm models list|summary <name>`. */
 export function modelsCommand(logger: Logger): CommandModule {
   return {
-    command: 'models <action> [name]',
+    command: 'models [action] [name]',
     describe: 'list the known networks, or print one network’s layers',
     builder: (y) =>
       y
-        .positional('action', {
-          choices: ['list', 'summary'],
-          demandOption: true,
-        })
+        .positional('action', { choices: ['list', 'summary'] })
         .positional('name', {
           type: 'string',
           describe: 'network (summary); see `acsm models list`',
         }),
     handler: (args) => {
+      if (args.action === undefined) {
+        throw new ConfigError('name a models command: list, summary');
+      }
       if (args.action === 'list') {
         const width = Math.max(
           ...Object.keys(MODEL_PRESETS).map((k) => k.length),

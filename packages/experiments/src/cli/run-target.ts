@@ -7,7 +7,7 @@ import {
   figure1Svg,
   maxRelativeGap,
 } from '../figures/figure1';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { runToyExperiment } from '../toy/run';
 import { toyPlanText } from '../toy/plan';
 import { TOY } from '../toy/definition';
@@ -27,7 +27,7 @@ import { DEFAULT_MNIST_CLASSIFIER_CONFIG } from '@acsm/eval';
 import { openStore, type Run, startRun } from '@acsm/tracking';
 import { DEFINITIONS, type ProfileName } from '../definitions';
 import { formatDuration } from '../progress';
-import { tableText } from '../table';
+import { tableNotesOf, tableText } from '../table';
 import { configHash } from '../hash';
 import { defaultCacheDir, type RunContext, timed } from '../runner/context';
 import { environmentTags } from '../runner/environment';
@@ -457,6 +457,7 @@ export async function reportTarget(o: {
   out: string;
   logger: Logger;
 }): Promise<void> {
+  checkOutFolder(o.out);
   const store = await openStore(process.env.MLFLOW_TRACKING_URI);
   let html: string;
   const [first] = o.subjects;
@@ -476,6 +477,7 @@ export async function reportTarget(o: {
       : { runs: [] };
     let rows: TableRow[] | undefined;
     let tableRun: string | undefined;
+    let tableNotes: string[] = [];
     for (const t of tables) {
       // The profile's own table, not one run with --set overrides.
       if ((t.data.tags['acsm.variant'] ?? 'none') !== 'none') continue;
@@ -485,6 +487,7 @@ export async function reportTarget(o: {
       if (!bytes) continue;
       rows = JSON.parse(new TextDecoder().decode(bytes)) as TableRow[];
       tableRun = t.info.runId;
+      tableNotes = await loggedTableNotes(store, t.info.runId);
       break;
     }
     if (!rows && exp) {
@@ -510,6 +513,7 @@ export async function reportTarget(o: {
       ],
       rows,
       runs,
+      tableNotes,
     });
   } else if (o.subjects.length === 1 && FIGURE_TARGETS.includes(first)) {
     html = await runsReport(
@@ -527,6 +531,26 @@ export async function reportTarget(o: {
   o.logger.info(
     `wrote ${o.out} (${(html.length / 1024).toFixed(0)} kB, self-contained)`,
   );
+}
+
+/** --out may name a new folder for the file, not a new folder's folder. */
+function checkOutFolder(out: string): void {
+  const above = dirname(dirname(resolve(out)));
+  if (!existsSync(above)) {
+    throw new ConfigError(
+      `--out ${out}: folder ${above} does not exist (acsm creates only ` +
+        "the file's own folder)",
+    );
+  }
+}
+
+/** The notes under the table.md a table run logged (none if absent). */
+async function loggedTableNotes(
+  store: Awaited<ReturnType<typeof openStore>>,
+  runId: string,
+): Promise<string[]> {
+  const md = await store.readArtifact(runId, 'table.md').catch(() => null);
+  return md ? tableNotesOf(new TextDecoder().decode(md)) : [];
 }
 
 /** Targets whose runs are figures and point sets, not table cells. */

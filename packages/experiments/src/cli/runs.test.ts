@@ -72,3 +72,9 @@ test('runs list has a header and the metric; runs show takes a unique prefix', a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('acsm runs without a command names the commands', () => {
+  const r = acsm(['runs'], join(tmpdir(), 'acsm-unused-mlruns'));
+  assert.equal(r.code, 2);
+  assert.equal(r.err.trim(), 'acsm: name a runs command: list, show');
+});

@@ -127,11 +127,11 @@ async function show(logger: Logger, id: string, experiment: string) {
 /** `acsm runs list|show`: reads the tracking store. */
 export function runsCommand(logger: Logger): CommandModule {
   return {
-    command: 'runs <action> [id]',
+    command: 'runs [action] [id]',
     describe: 'list the runs of an experiment, or show one run',
     builder: (y) =>
       y
-        .positional('action', { choices: ['list', 'show'], demandOption: true })
+        .positional('action', { choices: ['list', 'show'] })
         .positional('id', {
           type: 'string',
           describe: 'run id or a unique prefix of one (show)',
@@ -142,6 +142,9 @@ export function runsCommand(logger: Logger): CommandModule {
           describe: 'experiment whose runs to list or search',
         }),
     handler: async (args) => {
+      if (args.action === undefined) {
+        throw new ConfigError('name a runs command: list, show');
+      }
       if (args.action === 'list') return list(logger, String(args.experiment));
       if (!args.id)
         throw new ConfigError('acsm runs show <run-id>: give a run id');

@@ -102,8 +102,23 @@ export interface TableReportInput {
   notes: string[];
   /** The table's rows as its run logged them (table.json). */
   rows: TableRow[];
+  /** The notes under the table (metric, data, schedule) of its table.md. */
+  tableNotes?: string[];
   /** The finished run of each row, if it still exists (same order). */
   runs: (Run | undefined)[];
+}
+
+/** Each cell run's config and environment once, collapsed. */
+function cellConfigs(input: TableReportInput): string[] {
+  const shown = new Set<string>();
+  const out = ['<h2>Cell configs</h2>'];
+  input.runs.forEach((run, i) => {
+    if (!run || shown.has(run.info.runId)) return;
+    shown.add(run.info.runId);
+    const cell = run.data.tags['acsm.cell'] ?? input.rows[i].cell;
+    out.push(configDetails(run, `cell ${cell}`));
+  });
+  return out;
 }
 
 /** The report of a table: measured vs reference, curves, grids, configs. */
@@ -147,6 +162,11 @@ export async function tableReport(
       sources.map((t) => `<li>Reference source: ${esc(t)}</li>`).join('') +
       '</ol>',
   );
+  const tableNotes = input.tableNotes ?? [];
+  if (tableNotes.length > 0) {
+    const items = tableNotes.map((n) => `<li>${esc(n)}</li>`).join('');
+    body.push(`<ul class="note table-notes">${items}</ul>`);
+  }
 
   const trainIds = [
     ...new Set(
@@ -202,11 +222,7 @@ export async function tableReport(
       `<h3>${esc(key)}</h3><div class="grids">${figures.join('')}</div>`,
     );
   }
-  const firstCell = input.runs.find((r) => r);
-  if (firstCell)
-    body.push(
-      configDetails(firstCell, `cell ${firstCell.data.tags['acsm.cell']}`),
-    );
+  body.push(...cellConfigs(input));
   return page(input.title, body);
 }
 

@@ -106,7 +106,7 @@ function cellLine(cell: ResolvedCell): string {
     L > 0
       ? count(evaluationsPerSample(c.sampling, L) * c.sampling.numSamples)
       : '? (L by Technique 2)';
-  const ref = cell.reference.value === null ? 'none' : cell.reference.value;
+  const ref = cell.reference.value?.toPrecision(4) ?? 'none';
   return (
     `    ${cell.spec.id}: ${samplerText(c)}, ${c.eval.output}, ` +
     `${count(c.sampling.numSamples)} samples (batch ${c.sampling.batchSize})` +
