@@ -67,3 +67,10 @@ test('formatTable: a row per case and the errors below', () => {
   assert.match(lines[2], /^\| cpu-train-32 \| 7\.20 \| 900 \| 300 \| 3\.00× /);
   assert.match(table, /\nx: oom$/);
 });
+
+test('a raised gradient bound is reported beside the error', () => {
+  const raised = { ...result, gradientBound: 5e-3 };
+  assert.equal(JSON.parse(jsonLine(raised)).gradient_bound, 5e-3);
+  assert.equal(JSON.parse(jsonLine(result)).gradient_bound, null);
+  assert.match(formatTable([raised]), /1\.1e-5 \(gradients bound 5\.0e-3\) \|/);
+});

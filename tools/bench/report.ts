@@ -25,6 +25,8 @@ export interface CaseResult {
   readonly forwardRelError: number | null;
   /** The largest of that over the loss and each parameter's gradient. */
   readonly trainRelError: number | null;
+  /** The gradients' bound when --gradient-bound raised it. */
+  readonly gradientBound?: number;
   /** Timed steps per side. */
   readonly reps: number;
   readonly error?: string;
@@ -75,6 +77,7 @@ export function jsonLine(r: CaseResult): string {
     ours_micro_batch: r.oursMicroBatch,
     forward_rel_error: sci(r.forwardRelError),
     train_rel_error: sci(r.trainRelError),
+    gradient_bound: r.gradientBound ?? null,
     reps: r.reps,
     ...(r.error === undefined ? {} : { error: r.error }),
   });
@@ -115,7 +118,10 @@ export function formatTable(results: readonly CaseResult[]): string {
       cell(r.oursPeakMb, 0),
       cell(r.pytorchPeakMb, 0),
       cell(memoryRatio(r), 2, '×'),
-      exp(error),
+      exp(error) +
+        (r.gradientBound === undefined
+          ? ''
+          : ` (gradients bound ${exp(r.gradientBound)})`),
     ];
     lines.push(`| ${row.join(' | ')} |`);
   }
