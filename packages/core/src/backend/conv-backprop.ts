@@ -1,6 +1,7 @@
 // The two gradients of a 2-D convolution, each written as one forward
 // convolution so that a backend's fast conv kernel does the work. NHWC only.
 import * as tf from '@tensorflow/tfjs-core';
+import { flipFilter } from './flip-filter';
 import { cropForConv, insertZeros } from './spatial';
 
 export type Conv2DInfo = tf.backend_util.Conv2DInfo;
@@ -45,7 +46,7 @@ export function conv2dInputGrad(
     const up = insertZeros(dy, info.strideHeight, info.strideWidth);
     const full = cropForConv(up, ...fullMargins(up.shape, info));
     // W̃[a, b, co, ci] = W[kh-1-a, kw-1-b, ci, co]
-    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+    const flipped = flipFilter(filter);
     const dilations: [number, number] = [
       info.dilationHeight,
       info.dilationWidth,

@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-wasm';
 import { adamUpdateWasm } from './adam-update';
+import { flipFilterWasm } from './flip-filter';
 import { conv2dFilterGrad, conv2dInputGrad, convInfo } from './conv-backprop';
 import {
   instanceNormPlusGradKernel,
@@ -34,6 +35,7 @@ type T4 = tf.Tensor4D;
 
 /** The kernels that this module registers for the 'wasm' backend. */
 export type WasmTrainingKernel =
+  | 'AcsmFlipFilter'
   | 'AdamUpdate'
   | 'AvgPoolGrad'
   | 'BatchMatMul'
@@ -48,6 +50,7 @@ export type WasmTrainingKernel =
   | '_FusedMatMul';
 
 const kernels: Record<WasmTrainingKernel, tf.KernelFunc> = {
+  AcsmFlipFilter: flipFilterWasm,
   AdamUpdate: adamUpdateWasm,
   AvgPoolGrad: avgPoolGrad,
   BatchMatMul: (args) => matMulTransposedFirst('BatchMatMul', args),
