@@ -389,7 +389,8 @@ async function main(argv: string[]): Promise<void> {
     .fail((message, error) => {
       if (error) throw error;
       // The same form as every other user error: "acsm: <what>", exit 2.
-      const text = message.replace(/\s*\n\s*/g, ' ');
+      const text =
+        missingArgument(message, targets) ?? message.replace(/\s*\n\s*/g, ' ');
       process.stderr.write(
         `acsm: ${text}\n(acsm --help lists the commands; acsm <command> --help its options)\n`,
       );
@@ -435,3 +436,22 @@ main(hideBin(process.argv)).catch((thrown: unknown) => {
   }
   process.exit(isUserError(error) ? 2 : 1);
 });
+
+/**
+ * yargs' "Not enough non-option arguments" for a command whose
+ * positionals are missing, said as what to name; else undefined.
+ */
+function missingArgument(
+  message: string,
+  targets: readonly string[],
+): string | undefined {
+  if (!/^Not enough non-option arguments/.test(message)) return undefined;
+  const command = process.argv[2];
+  const needs: Record<string, string> = {
+    run: `name a target: ${targets.join(', ')}, figure1, figure3, toy`,
+    sweep: `name a target: ${targets.join(', ')}`,
+    table: `name an action and a target: table collect <${targets.join('|')}>`,
+    audit: 'name the run id (or a unique prefix) of a cell run',
+  };
+  return command === undefined ? undefined : needs[command];
+}

@@ -78,3 +78,18 @@ test('acsm runs without a command names the commands', () => {
   assert.equal(r.code, 2);
   assert.equal(r.err.trim(), 'acsm: name a runs command: list, show');
 });
+
+test('commands without their arguments say what to name', () => {
+  const unused = join(tmpdir(), 'acsm-unused-mlruns');
+  const cases: [string, RegExp][] = [
+    ['run', /^acsm: name a target: table1, table2, table3, figure1/],
+    ['sweep', /^acsm: name a target: table1, table2, table3$/m],
+    ['table', /^acsm: name an action and a target: table collect </],
+    ['audit', /^acsm: name the run id \(or a unique prefix\) of a cell run/],
+  ];
+  for (const [command, expected] of cases) {
+    const r = acsm([command], unused);
+    assert.equal(r.code, 2, command);
+    assert.match(r.err, expected);
+  }
+});
