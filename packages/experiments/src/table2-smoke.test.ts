@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   cpSync,
@@ -13,11 +12,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStore, type Run } from '@acsm/tracking';
+import { runAcsm } from './cli/testing';
 
 // The main job end to end on the smoke profile, as CI runs it: a fresh
 // tracking store and results folder; the FID classifier comes from the
 // workspace cache (trained on first use).
-const root = join(import.meta.dirname, '..', '..', '..');
 
 /** This test's own shard variables only, even inside a cluster job. */
 const CLUSTER_VARS = ['SLURM_ARRAY_TASK_ID', 'JOB_COMPLETION_INDEX'];
@@ -25,17 +24,10 @@ const baseEnv = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => !CLUSTER_VARS.includes(k)),
 );
 
-function acsm(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, ['bin/acsm.mjs', ...args], {
-    cwd: root,
-    env: { ...baseEnv, ...env },
-    encoding: 'utf8',
-    // The first run trains the FID classifier (~5 min alone, more beside
-    // the other test files).
-    timeout: 25 * 60 * 1000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+// The first run trains the FID classifier (~5 min alone, more beside the
+// other test files).
+const acsm = (args: string[], env: Record<string, string>) =>
+  runAcsm(args, { env: { ...baseEnv, ...env }, timeoutMs: 25 * 60e3 });
 
 test('table2 --profile=smoke: 16 cells, logged, then reused', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'acsm-smoke-'));

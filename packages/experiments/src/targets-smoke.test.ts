@@ -5,20 +5,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStore } from '@acsm/tracking';
+import { runAcsm } from './cli/testing';
 
 // table1 and table3 end to end on the smoke profile, in a fresh store;
 // the classifier comes from the workspace cache (trained on first use).
 const root = join(import.meta.dirname, '..', '..', '..');
 
-function acsm(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, ['bin/acsm.mjs', ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 25 * 60 * 1000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const acsm = (args: string[], env: Record<string, string>) =>
+  runAcsm(args, { env: { ...process.env, ...env }, timeoutMs: 25 * 60e3 });
 
 function csvRows(dir: string, target: string): string[][] {
   const file = join(dir, 'results', target, 'smoke', 'table.csv');

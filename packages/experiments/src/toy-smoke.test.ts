@@ -5,20 +5,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStore } from '@acsm/tracking';
+import { runAcsm } from './cli/testing';
 
 // The toy experiment end to end on the smoke profile, as CI runs it: a
 // fresh tracking store and results folder (seconds).
 const root = join(import.meta.dirname, '..', '..', '..');
 
-function acsm(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['bin/acsm.mjs', ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 5 * 60 * 1000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const acsm = (args: string[], env: Record<string, string> = {}) =>
+  runAcsm(args, { env: { ...process.env, ...env }, timeoutMs: 5 * 60e3 });
 
 const SVGS = [
   'scatter-swiss-roll-dsm.svg',

@@ -3,7 +3,7 @@
 // the 14 element-wise kernels of the op-by-op update. It writes new
 // outputs: a variable's data may be shared (Identity adds a reference).
 import type * as tf from '@tensorflow/tfjs-core';
-import { heapOutputs } from './heap';
+import { floatInputs, heapOutputs } from './heap';
 
 /** The kernel's name; inputs param, grad, m, v; outputs [param, m, v]. */
 export const ADAM_UPDATE = 'AdamUpdate';
@@ -66,20 +66,19 @@ const INPUTS = ['param', 'grad', 'm', 'v'] as const;
 
 /** The four inputs, failing unless each is float32 of param's size. */
 function adamInputs(inputs: tf.NamedTensorInfoMap) {
+  const named = floatInputs(`wasm ${ADAM_UPDATE}`, inputs, INPUTS);
   const size = (t: tf.TensorInfo) => t.shape.reduce((n, d) => n * d, 1);
-  const out = {} as Record<(typeof INPUTS)[number], tf.TensorInfo>;
+  const want = size(named.param);
   for (const name of INPUTS) {
-    const info = inputs[name];
-    const want = inputs.param ? size(inputs.param) : 0;
-    if (!info || info.dtype !== 'float32' || size(info) !== want) {
+    const info = named[name];
+    if (size(info) !== want) {
       throw new Error(
-        `wasm ${ADAM_UPDATE}: input '${name}' must be float32 of ` +
-          `${want} values, got ${info ? `${info.dtype} [${info.shape}]` : 'none'}`,
+        `wasm ${ADAM_UPDATE}: input '${name}' must be float32 of ${want} ` +
+          `values, got ${info.dtype} [${info.shape}]`,
       );
     }
-    out[name] = info;
   }
-  return out;
+  return named;
 }
 
 /**

@@ -1,24 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, startRun } from '@acsm/tracking';
 import { tableMarkdown, type TableRow } from '../table';
+import { runAcsm } from './testing';
 
 // `acsm report <target>` on a store that holds one logged table: no
 // training, a table run and one cell run written here.
-const root = join(import.meta.dirname, '..', '..', '..', '..');
-
-function acsm(args: string[], uri: string) {
-  const r = spawnSync(process.execPath, ['bin/acsm.mjs', ...args], {
-    cwd: root,
-    env: { ...process.env, MLFLOW_TRACKING_URI: uri },
-    encoding: 'utf8',
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const acsm = (args: string[], uri: string) =>
+  runAcsm(args, { env: { ...process.env, MLFLOW_TRACKING_URI: uri } });
 
 /** A table2 smoke table of one cell, as run-table logs it. */
 async function loggedTable(uri: string, notes: string[]) {

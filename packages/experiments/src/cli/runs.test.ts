@@ -1,21 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, startRun } from '@acsm/tracking';
+import { runAcsm } from './testing';
 
-const root = join(import.meta.dirname, '..', '..', '..', '..');
-
-function acsm(args: string[], uri: string) {
-  const r = spawnSync(process.execPath, ['bin/acsm.mjs', ...args], {
-    cwd: root,
-    env: { ...process.env, MLFLOW_TRACKING_URI: uri },
-    encoding: 'utf8',
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const acsm = (args: string[], uri: string) =>
+  runAcsm(args, { env: { ...process.env, MLFLOW_TRACKING_URI: uri } });
 
 test('runs list has a header and the metric; runs show takes a unique prefix', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'acsm-runs-'));

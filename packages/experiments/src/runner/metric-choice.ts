@@ -143,8 +143,6 @@ export async function inceptionWeightsProblem(
     (await load()).dispose();
     return null;
   } catch (error) {
-    const message = (error as Error).message;
-    const help = inceptionWeightsHelp(cacheDir);
-    return message.includes(help) ? message : `${message}; ${help}`;
+    return `${(error as Error).message}; ${inceptionWeightsHelp(cacheDir)}`;
   }
 }
