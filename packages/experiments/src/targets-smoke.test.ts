@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,6 @@ import { runAcsm } from './cli/testing';
 
 // table1 and table3 end to end on the smoke profile, in a fresh store;
 // the classifier comes from the workspace cache (trained on first use).
-const root = join(import.meta.dirname, '..', '..', '..');
 
 const acsm = (args: string[], env: Record<string, string>) =>
   runAcsm(args, { env: { ...process.env, ...env }, timeoutMs: 25 * 60e3 });

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,6 @@ import { runAcsm } from './cli/testing';
 
 // The toy experiment end to end on the smoke profile, as CI runs it: a
 // fresh tracking store and results folder (seconds).
-const root = join(import.meta.dirname, '..', '..', '..');
 
 const acsm = (args: string[], env: Record<string, string> = {}) =>
   runAcsm(args, { env: { ...process.env, ...env }, timeoutMs: 5 * 60e3 });
